@@ -1,0 +1,54 @@
+//! The state every handler and middleware receives: cheap to clone, built once, no globals.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use agented_store::Store;
+
+use crate::auth::limits::Limiters;
+use crate::auth::policy::PolicyMap;
+use crate::auth::usage::KeyUsage;
+use crate::config::ApiConfig;
+use crate::metrics::Metrics;
+
+/// Shared application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// HTTP-layer configuration.
+    pub config: Arc<ApiConfig>,
+    pub(crate) policy: Arc<PolicyMap>,
+    pub(crate) limiters: Arc<Limiters>,
+    pub(crate) key_usage: Arc<KeyUsage>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) started_at: Instant,
+    pub(crate) startup_warnings: Arc<Vec<String>>,
+}
+
+impl AppState {
+    /// Builds the state from an opened, migrated store and the configuration.
+    pub fn new(store: Store, config: ApiConfig) -> AppState {
+        AppState {
+            limiters: Arc::new(Limiters::new(&config.rate_limits)),
+            store,
+            config: Arc::new(config),
+            policy: Arc::new(PolicyMap::new()),
+            key_usage: Arc::new(KeyUsage::default()),
+            metrics: Arc::new(Metrics::new()),
+            started_at: Instant::now(),
+            startup_warnings: Arc::new(Vec::new()),
+        }
+    }
+
+    /// Forgets idle rate-limit entries; the server calls this every minute.
+    pub fn prune_rate_limiters(&self) {
+        self.limiters.prune();
+    }
+
+    /// Adds warnings found at start-up (for example a missing CLI), reported by readiness.
+    pub fn with_startup_warnings(mut self, warnings: Vec<String>) -> AppState {
+        self.startup_warnings = Arc::new(warnings);
+        self
+    }
+}

@@ -1,0 +1,1 @@
+//! One adapter per agent CLI behind one trait.

@@ -1,0 +1,1 @@
+//! Process supervision: process groups, line readers, stop/pause/resume.
