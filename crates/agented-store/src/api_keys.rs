@@ -101,6 +101,12 @@ impl Store {
     /// concurrent setup calls cannot both succeed. Returns `None` when a key already existed.
     pub async fn create_first_api_key(&self, key: NewApiKey) -> Result<Option<ApiKeyRecord>> {
         let now = agented_domain::time::now_rfc3339();
+        let mut tx = self.pool.begin().await?;
+        if self.dialect == crate::Dialect::Postgres {
+            // Under READ COMMITTED two transactions could both see "no key" and both insert; the
+            // lock serializes concurrent setups. (SQLite runs one writer at a time already.)
+            sqlx::query("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+        }
         let done = sqlx::query(
             "INSERT INTO api_keys (id, key_hash, key_prefix, label, role, created_at, created_by) \
              SELECT $1, $2, $3, $4, $5, $6, $7 \
@@ -113,8 +119,9 @@ impl Store {
         .bind(key.role.as_str())
         .bind(&now)
         .bind(&key.created_by)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         if done.rows_affected() == 0 {
             return Ok(None);
         }

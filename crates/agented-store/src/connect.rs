@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::Executor;
+use sqlx::{AnyConnection, Connection, Executor};
 
 use crate::{Result, Store, StoreError};
 
@@ -89,19 +89,33 @@ impl Store {
         let open_err = |source| StoreError::Open { location: config.redacted_url(), source };
         let options = AnyConnectOptions::from_str(&config.url).map_err(open_err)?;
         let busy_ms = config.busy_timeout.as_millis();
+        let pragmas = format!(
+            // WAL lets readers run while one writer commits; NORMAL sync is durable across
+            // application crashes in WAL mode and much faster than FULL.
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
+        );
+        // Open one connection by hand first: a pool would retry a corrupt or unreadable file until
+        // its acquire timeout and then report only "pool timed out".
+        let probe = match dialect {
+            Dialect::Sqlite => "SELECT count(*) FROM sqlite_master",
+            Dialect::Postgres => "SELECT 1",
+        };
+        let mut first = AnyConnection::connect_with(&options).await.map_err(open_err)?;
+        if dialect == Dialect::Sqlite {
+            first.execute(sqlx::raw_sql(&pragmas)).await.map_err(open_err)?;
+        }
+        sqlx::query(probe).fetch_one(&mut first).await.map_err(open_err)?;
+        first.close().await.map_err(open_err)?;
+
         let pool = AnyPoolOptions::new()
             .max_connections(config.max_connections)
             .min_connections(0)
             .acquire_timeout(config.acquire_timeout)
             .after_connect(move |conn, _meta| {
+                let pragmas = pragmas.clone();
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
-                        // WAL lets readers run while one writer commits; NORMAL sync is durable
-                        // across application crashes in WAL mode and much faster than FULL.
-                        let pragmas = format!(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
-                        );
                         conn.execute(sqlx::raw_sql(&pragmas)).await?;
                     }
                     Ok(())
@@ -110,13 +124,6 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(open_err)?;
-        let store = Store { pool, dialect };
-        // A corrupt file opens fine and fails on the first read; find out now, with a clear message.
-        let probe = match dialect {
-            Dialect::Sqlite => "SELECT count(*) FROM sqlite_master",
-            Dialect::Postgres => "SELECT 1",
-        };
-        sqlx::query(probe).fetch_one(&store.pool).await.map_err(open_err)?;
-        Ok(store)
+        Ok(Store { pool, dialect })
     }
 }
