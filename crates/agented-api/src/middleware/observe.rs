@@ -151,3 +151,46 @@ fn set_security_headers(response: &mut Response, force_https: bool) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    async fn boom() -> &'static str {
+        panic!("secret internal detail")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_a_500_with_the_request_id_and_no_internals() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = agented_store::Store::connect(&agented_store::StoreConfig::sqlite(&dir.path().join("t.db")))
+            .await
+            .expect("store");
+        let state = AppState::new(store, crate::ApiConfig::for_tests(b"0123456789abcdef0123456789abcdef"));
+        let app = axum::Router::new()
+            .route("/boom", get(boom))
+            .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
+            .with_state(state);
+        let req = axum::http::Request::get("/boom").header(REQUEST_ID, "req-42").body(Body::empty()).expect("req");
+        let res = app.oneshot(req).await.expect("infallible");
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(res.headers()[REQUEST_ID], "req-42");
+        let bytes = http_body_util::BodyExt::collect(res.into_body()).await.expect("body").to_bytes();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(body["code"], "INTERNAL_SERVER_ERROR");
+        assert_eq!(body["request_id"], "req-42");
+        assert!(!String::from_utf8_lossy(&bytes).contains("secret internal detail"));
+    }
+
+    #[test]
+    fn request_ids_must_be_short_printable_ascii() {
+        let v = |s: &str| HeaderValue::from_str(s).ok();
+        assert_eq!(sane_request_id(v("abc-1").as_ref()), Some("abc-1".to_owned()));
+        assert_eq!(sane_request_id(v("a b").as_ref()), None);
+        assert_eq!(sane_request_id(v(&"x".repeat(129)).as_ref()), None);
+        assert_eq!(sane_request_id(HeaderValue::from_bytes(b"caf\xc3\xa9").ok().as_ref()), None);
+        assert_eq!(sane_request_id(None), None);
+    }
+}

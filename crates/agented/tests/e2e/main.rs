@@ -1,0 +1,5 @@
+//! End-to-end tests: the real `agented` binary on a free port, driven over HTTP and signals.
+
+mod cli;
+mod server;
+mod support;
