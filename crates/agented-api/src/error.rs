@@ -45,7 +45,13 @@ pub struct ErrorBody {
 impl ApiError {
     /// An error with a status, code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), details: None, retry_after: None }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+            retry_after: None,
+        }
     }
 
     /// 400 for malformed input.
@@ -60,11 +66,17 @@ impl ApiError {
         K: Into<String>,
         V: Into<String>,
     {
-        let fields: serde_json::Map<String, serde_json::Value> =
-            fields.into_iter().map(|(k, v)| (k.into(), serde_json::Value::String(v.into()))).collect();
+        let fields: serde_json::Map<String, serde_json::Value> = fields
+            .into_iter()
+            .map(|(k, v)| (k.into(), serde_json::Value::String(v.into())))
+            .collect();
         ApiError {
             details: Some(serde_json::json!({ "fields": fields })),
-            ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", message)
+            ..ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "VALIDATION_ERROR",
+                message,
+            )
         }
     }
 
@@ -87,27 +99,41 @@ impl ApiError {
     pub fn rate_limited(retry_after_secs: u64) -> ApiError {
         ApiError {
             retry_after: Some(retry_after_secs.max(1)),
-            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "Too many requests; slow down")
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+                "Too many requests; slow down",
+            )
         }
     }
 
     /// 500; the cause must already have been logged.
     pub fn internal() -> ApiError {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_SERVER_ERROR", "internal error")
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL_SERVER_ERROR",
+            "internal error",
+        )
     }
 
     /// Maps a classified failure from a lower crate. Internal details are logged, not returned.
     pub fn from_kind(kind: ErrorKind, message: String) -> ApiError {
         match kind {
             ErrorKind::BadRequest => ApiError::bad_request(message),
-            ErrorKind::Invalid => ApiError::validation(message, std::iter::empty::<(String, String)>()),
+            ErrorKind::Invalid => {
+                ApiError::validation(message, std::iter::empty::<(String, String)>())
+            }
             ErrorKind::NotFound => ApiError::not_found(message),
             ErrorKind::Conflict => ApiError::new(StatusCode::CONFLICT, "CONFLICT", message),
             ErrorKind::Unauthorized => ApiError::unauthorized(message),
             ErrorKind::Forbidden => ApiError::forbidden(message),
             ErrorKind::Unavailable => {
                 tracing::error!(error = %message, "dependency unavailable");
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", "service unavailable; try again")
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "SERVICE_UNAVAILABLE",
+                    "service unavailable; try again",
+                )
             }
             ErrorKind::Internal => {
                 tracing::error!(error = %message, "internal error");
@@ -168,10 +194,14 @@ impl IntoResponse for ApiError {
         let mut response = self.status.into_response();
         if let Some(secs) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
             }
         }
-        response.extensions_mut().insert(PendingErrorBody(std::sync::Arc::new(body)));
+        response
+            .extensions_mut()
+            .insert(PendingErrorBody(std::sync::Arc::new(body)));
         response
     }
 }

@@ -5,8 +5,8 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::http::header;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
@@ -34,7 +34,8 @@ where
             .and_then(|v| v.split(';').next())
             .is_some_and(|mime| {
                 let mime = mime.trim();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
             });
         if !is_json {
             return Err(ApiError::new(
@@ -44,12 +45,16 @@ where
             ));
         }
         // `Bytes` enforces the body limit (DefaultBodyLimit) and answers 413 past it.
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE", "Request body too large")
-            }
-            _ => ApiError::bad_request(e.body_text()),
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| match e.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "PAYLOAD_TOO_LARGE",
+                    "Request body too large",
+                ),
+                _ => ApiError::bad_request(e.body_text()),
+            })?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -78,27 +83,46 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // accept a JSON array for a struct (as a tuple) and report a confusing field error.
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => {}
-        None => return Err(ApiError::bad_request("The request body is empty; expected a JSON object")),
-        Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() => {
-            return Err(ApiError::bad_request("Malformed JSON: the body is not valid JSON"));
+        None => {
+            return Err(ApiError::bad_request(
+                "The request body is empty; expected a JSON object",
+            ))
         }
-        Some(_) => return Err(ApiError::bad_request("The request body must be a JSON object")),
+        Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() => {
+            return Err(ApiError::bad_request(
+                "Malformed JSON: the body is not valid JSON",
+            ));
+        }
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "The request body must be a JSON object",
+            ))
+        }
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de);
     match value {
         Ok(v) => Ok(v),
-        Err(e) if e.inner().is_syntax() || e.inner().is_eof() => {
-            Err(ApiError::bad_request(format!("Malformed JSON: {}", e.inner())))
-        }
+        Err(e) if e.inner().is_syntax() || e.inner().is_eof() => Err(ApiError::bad_request(
+            format!("Malformed JSON: {}", e.inner()),
+        )),
         Err(e) => {
             let path = e.path().to_string();
             let message = e.inner().to_string();
             if path == "." && message.starts_with("invalid type: ") {
-                return Err(ApiError::bad_request(format!("The request body must be a JSON object ({message})")));
+                return Err(ApiError::bad_request(format!(
+                    "The request body must be a JSON object ({message})"
+                )));
             }
-            let field = if path == "." { field_from_serde_message(&message) } else { path };
-            Err(ApiError::validation(format!("Invalid request body: {message}"), [(field, message)]))
+            let field = if path == "." {
+                field_from_serde_message(&message)
+            } else {
+                path
+            };
+            Err(ApiError::validation(
+                format!("Invalid request body: {message}"),
+                [(field, message)],
+            ))
         }
     }
 }
@@ -119,9 +143,16 @@ where
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
                 let text = e.body_text();
-                let detail = text.rsplit_once("Query string: ").map(|(_, r)| r).unwrap_or(&text).to_owned();
+                let detail = text
+                    .rsplit_once("Query string: ")
+                    .map(|(_, r)| r)
+                    .unwrap_or(&text)
+                    .to_owned();
                 let field = field_from_serde_message(&detail);
-                Err(ApiError::validation(format!("Invalid query string: {detail}"), [(field, detail)]))
+                Err(ApiError::validation(
+                    format!("Invalid query string: {detail}"),
+                    [(field, detail)],
+                ))
             }
             Err(other) => Err(ApiError::bad_request(other.body_text())),
         }

@@ -68,9 +68,15 @@ pub fn router(state: AppState) -> Router {
         .fallback(fallback)
         .layer(Extension(json))
         .layer(DefaultBodyLimit::max(state.config.body_limit))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::gate::gate))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::gate::gate,
+        ))
         .layer(middleware::cors::layer(&state.config.cors_origins))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::observe::observe))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::observe::observe,
+        ))
         .with_state(state)
 }
 
@@ -82,10 +88,17 @@ pub fn app(state: AppState) -> App {
 /// The OpenAPI 3.1 document of this server.
 #[utoipa::path(get, path = "/openapi.json", tag = "meta", responses((status = 200, content_type = "application/json")))]
 async fn openapi_json(Extension(json): Extension<OpenApiJson>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], json.0.as_str().to_owned())
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        json.0.as_str().to_owned(),
+    )
 }
 
 /// Unknown routes: 404 in the unified body.
 async fn fallback(req: Request) -> ApiError {
-    ApiError::not_found(format!("No route for {} {}", req.method(), req.uri().path()))
+    ApiError::not_found(format!(
+        "No route for {} {}",
+        req.method(),
+        req.uri().path()
+    ))
 }

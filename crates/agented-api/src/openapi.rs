@@ -2,7 +2,9 @@
 //! operation's access rule from the route table, so the document says exactly what the gate does.
 
 use utoipa::openapi::extensions::ExtensionsBuilder;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{HttpMethod, OpenApi};
 
 use crate::auth::policy::{Access, Lookup, PolicyMap};
@@ -40,11 +42,19 @@ const METHODS: [(HttpMethod, &str); 7] = [
 /// Adds the security schemes and stamps every operation with its rule from `policy`.
 pub fn finish(mut doc: OpenApi, policy: &PolicyMap) -> OpenApi {
     let components = doc.components.get_or_insert_with(Default::default);
-    components.add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
-    components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    components.add_security_scheme(
+        "api_key",
+        SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+    );
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
     components.add_security_scheme(
         "session",
-        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::auth::SESSION_COOKIE))),
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+            crate::auth::SESSION_COOKIE,
+        ))),
     );
     for (path, item) in doc.paths.paths.iter_mut() {
         for (method, name) in METHODS {
@@ -59,7 +69,9 @@ pub fn finish(mut doc: OpenApi, policy: &PolicyMap) -> OpenApi {
                 HttpMethod::Trace => item.trace.as_mut(),
             };
             let Some(op) = op else { continue };
-            let Ok(m) = axum::http::Method::from_bytes(name.as_bytes()) else { continue };
+            let Ok(m) = axum::http::Method::from_bytes(name.as_bytes()) else {
+                continue;
+            };
             let role = match policy.lookup(&m, path) {
                 Lookup::Rule(Access::Public(_)) => {
                     op.security = Some(vec![SecurityRequirement::default()]);
@@ -76,7 +88,9 @@ pub fn finish(mut doc: OpenApi, policy: &PolicyMap) -> OpenApi {
                 // Refused by the gate; the route-table test fails on this.
                 Lookup::MethodNotListed | Lookup::Unlisted => "unlisted".to_owned(),
             };
-            let ext = ExtensionsBuilder::new().add("x-required-role", role).build();
+            let ext = ExtensionsBuilder::new()
+                .add("x-required-role", role)
+                .build();
             match op.extensions.as_mut() {
                 Some(existing) => existing.merge(ext),
                 None => op.extensions = Some(ext),

@@ -110,7 +110,13 @@ impl AgentEvent {
 
     /// Returns true if and only if this is a rate-limit event the CLI will not retry by itself.
     pub fn is_final_rate_limit(&self) -> bool {
-        matches!(self, AgentEvent::RateLimit { retrying: false, .. })
+        matches!(
+            self,
+            AgentEvent::RateLimit {
+                retrying: false,
+                ..
+            }
+        )
     }
 }
 
@@ -124,9 +130,17 @@ mod tests {
     #[test]
     fn kind_names_are_snake_case_variant_names() {
         let events = [
-            (AgentEvent::AssistantText { text: "hi".into() }, "assistant_text"),
+            (
+                AgentEvent::AssistantText { text: "hi".into() },
+                "assistant_text",
+            ),
             (AgentEvent::Cost { usd: 0.5 }, "cost"),
-            (AgentEvent::SessionId { session_id: "s".into() }, "session_id"),
+            (
+                AgentEvent::SessionId {
+                    session_id: "s".into(),
+                },
+                "session_id",
+            ),
             (AgentEvent::Raw { line: "?".into() }, "raw"),
         ];
         for (event, kind) in events {
@@ -144,6 +158,9 @@ mod tests {
         };
         assert!(limit(false).is_final_rate_limit());
         assert!(!limit(true).is_final_rate_limit());
-        assert!(!AgentEvent::Error { message: "x".into() }.is_final_rate_limit());
+        assert!(!AgentEvent::Error {
+            message: "x".into()
+        }
+        .is_final_rate_limit());
     }
 }

@@ -21,7 +21,12 @@ pub enum Backend {
 
 impl Backend {
     /// Every backend, in the order the UI lists them.
-    pub const ALL: [Backend; 4] = [Backend::Claude, Backend::Opencode, Backend::Gemini, Backend::Codex];
+    pub const ALL: [Backend; 4] = [
+        Backend::Claude,
+        Backend::Opencode,
+        Backend::Gemini,
+        Backend::Codex,
+    ];
 
     /// The wire name, which is also the default executable name.
     pub fn as_str(self) -> &'static str {

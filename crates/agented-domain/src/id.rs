@@ -20,11 +20,16 @@ pub fn new_id(prefix: &str, len: usize) -> String {
 ///
 /// Used at the edge so that a malformed id is a 404 without reaching the database.
 pub fn is_valid(prefix: &str, id: &str) -> bool {
-    match id.strip_prefix(prefix).and_then(|rest| rest.strip_prefix('-')) {
+    match id
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('-'))
+    {
         Some(rest) => {
             !rest.is_empty()
                 && rest.len() <= 64
-                && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
         }
         None => false,
     }

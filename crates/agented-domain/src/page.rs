@@ -31,13 +31,19 @@ impl PageRequest {
         if limit == 0 || limit > MAX_LIMIT {
             return Err(PageError::Limit);
         }
-        Ok(PageRequest { limit, offset: offset.unwrap_or(0) })
+        Ok(PageRequest {
+            limit,
+            offset: offset.unwrap_or(0),
+        })
     }
 }
 
 impl Default for PageRequest {
     fn default() -> Self {
-        PageRequest { limit: DEFAULT_LIMIT, offset: 0 }
+        PageRequest {
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+        }
     }
 }
 
@@ -56,8 +62,20 @@ mod tests {
 
     #[test]
     fn limit_defaults_and_bounds() {
-        assert_eq!(PageRequest::new(None, None), Ok(PageRequest { limit: 50, offset: 0 }));
-        assert_eq!(PageRequest::new(Some(500), Some(7)), Ok(PageRequest { limit: 500, offset: 7 }));
+        assert_eq!(
+            PageRequest::new(None, None),
+            Ok(PageRequest {
+                limit: 50,
+                offset: 0
+            })
+        );
+        assert_eq!(
+            PageRequest::new(Some(500), Some(7)),
+            Ok(PageRequest {
+                limit: 500,
+                offset: 7
+            })
+        );
         assert!(PageRequest::new(Some(0), None).is_err());
         assert!(PageRequest::new(Some(501), None).is_err());
     }

@@ -55,7 +55,8 @@ pub struct ApiKeyUpdate {
     pub role: Option<Role>,
 }
 
-const COLUMNS: &str = "id, key_prefix, label, role, created_at, created_by, last_used_at, revoked_at";
+const COLUMNS: &str =
+    "id, key_prefix, label, role, created_at, created_by, last_used_at, revoked_at";
 
 fn from_row(row: &AnyRow) -> Result<ApiKeyRecord> {
     let role: String = row.try_get("role")?;
@@ -105,7 +106,9 @@ impl Store {
         if self.dialect == crate::Dialect::Postgres {
             // Under READ COMMITTED two transactions could both see "no key" and both insert; the
             // lock serializes concurrent setups. (SQLite runs one writer at a time already.)
-            sqlx::query("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+            sqlx::query("LOCK TABLE api_keys IN SHARE ROW EXCLUSIVE MODE")
+                .execute(&mut *tx)
+                .await?;
         }
         let done = sqlx::query(
             "INSERT INTO api_keys (id, key_hash, key_prefix, label, role, created_at, created_by) \
@@ -158,8 +161,16 @@ impl Store {
     }
 
     /// One page of keys, newest first; revoked keys only when asked.
-    pub async fn list_api_keys(&self, page: PageRequest, include_revoked: bool) -> Result<Page<ApiKeyRecord>> {
-        let filter = if include_revoked { "" } else { "WHERE revoked_at IS NULL" };
+    pub async fn list_api_keys(
+        &self,
+        page: PageRequest,
+        include_revoked: bool,
+    ) -> Result<Page<ApiKeyRecord>> {
+        let filter = if include_revoked {
+            ""
+        } else {
+            "WHERE revoked_at IS NULL"
+        };
         let total: i64 = sqlx::query(&format!("SELECT count(*) AS n FROM api_keys {filter}"))
             .fetch_one(&self.pool)
             .await?
@@ -171,7 +182,10 @@ impl Store {
         .bind(page.offset as i64)
         .fetch_all(&self.pool)
         .await?;
-        Ok(Page { items: rows.iter().map(from_row).collect::<Result<_>>()?, total_count: total as u64 })
+        Ok(Page {
+            items: rows.iter().map(from_row).collect::<Result<_>>()?,
+            total_count: total as u64,
+        })
     }
 
     /// Changes a key's label and/or role.
@@ -192,11 +206,12 @@ impl Store {
 
     /// Revokes a key. Returns false if it was already revoked; NotFound if it never existed.
     pub async fn revoke_api_key(&self, id: &str) -> Result<bool> {
-        let done = sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-            .bind(id)
-            .bind(agented_domain::time::now_rfc3339())
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+                .bind(id)
+                .bind(agented_domain::time::now_rfc3339())
+                .execute(&self.pool)
+                .await?;
         if done.rows_affected() == 0 {
             self.api_key(id).await?;
             return Ok(false);

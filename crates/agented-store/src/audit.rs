@@ -96,23 +96,33 @@ impl Store {
     }
 
     /// One page of events, newest first.
-    pub async fn list_audit(&self, filter: &AuditFilter, page: PageRequest) -> Result<Page<AuditEvent>> {
+    pub async fn list_audit(
+        &self,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> Result<Page<AuditEvent>> {
         // Every filter is always bound; a NULL parameter switches its condition off. This keeps one
         // statement text (and one prepared statement) for every combination of filters.
-        let action_prefix = filter.action.as_ref().filter(|a| a.ends_with('.')).map(|a| format!("{a}%"));
+        let action_prefix = filter
+            .action
+            .as_ref()
+            .filter(|a| a.ends_with('.'))
+            .map(|a| format!("{a}%"));
         let action_exact = filter.action.as_ref().filter(|a| !a.ends_with('.'));
         let where_clause = "WHERE (CAST($1 AS TEXT) IS NULL OR action = $1) \
                             AND (CAST($2 AS TEXT) IS NULL OR action LIKE $2) \
                             AND (CAST($3 AS TEXT) IS NULL OR created_at >= $3) \
                             AND (CAST($4 AS TEXT) IS NULL OR created_at < $4)";
-        let total: i64 = sqlx::query(&format!("SELECT count(*) AS n FROM audit_events {where_clause}"))
-            .bind(action_exact)
-            .bind(&action_prefix)
-            .bind(&filter.since)
-            .bind(&filter.until)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+        let total: i64 = sqlx::query(&format!(
+            "SELECT count(*) AS n FROM audit_events {where_clause}"
+        ))
+        .bind(action_exact)
+        .bind(&action_prefix)
+        .bind(&filter.since)
+        .bind(&filter.until)
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
         let rows = sqlx::query(&format!(
             "SELECT id, action, entity_type, entity_id, outcome, actor, details, request_id, created_at \
              FROM audit_events {where_clause} ORDER BY id DESC LIMIT $5 OFFSET $6"
@@ -125,6 +135,9 @@ impl Store {
         .bind(page.offset as i64)
         .fetch_all(&self.pool)
         .await?;
-        Ok(Page { items: rows.iter().map(from_row).collect::<Result<_>>()?, total_count: total as u64 })
+        Ok(Page {
+            items: rows.iter().map(from_row).collect::<Result<_>>()?,
+            total_count: total as u64,
+        })
     }
 }

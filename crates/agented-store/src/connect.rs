@@ -74,7 +74,12 @@ impl StoreConfig {
             (Some(scheme_end), Some(at)) if at > scheme_end => {
                 let userinfo = &self.url[scheme_end + 3..at];
                 let user = userinfo.split(':').next().unwrap_or("");
-                format!("{}{}:***{}", &self.url[..scheme_end + 3], user, &self.url[at..])
+                format!(
+                    "{}{}:***{}",
+                    &self.url[..scheme_end + 3],
+                    user,
+                    &self.url[at..]
+                )
             }
             _ => self.url.clone(),
         }
@@ -86,7 +91,10 @@ impl Store {
     pub async fn connect(config: &StoreConfig) -> Result<Store> {
         sqlx::any::install_default_drivers();
         let dialect = config.dialect();
-        let open_err = |source| StoreError::Open { location: config.redacted_url(), source };
+        let open_err = |source| StoreError::Open {
+            location: config.redacted_url(),
+            source,
+        };
         let options = AnyConnectOptions::from_str(&config.url).map_err(open_err)?;
         let busy_ms = config.busy_timeout.as_millis();
         let pragmas = format!(
@@ -101,11 +109,19 @@ impl Store {
             Dialect::Sqlite => "SELECT count(*) FROM sqlite_master",
             Dialect::Postgres => "SELECT 1",
         };
-        let mut first = AnyConnection::connect_with(&options).await.map_err(open_err)?;
+        let mut first = AnyConnection::connect_with(&options)
+            .await
+            .map_err(open_err)?;
         if dialect == Dialect::Sqlite {
-            first.execute(sqlx::raw_sql(&pragmas)).await.map_err(open_err)?;
+            first
+                .execute(sqlx::raw_sql(&pragmas))
+                .await
+                .map_err(open_err)?;
         }
-        sqlx::query(probe).fetch_one(&mut first).await.map_err(open_err)?;
+        sqlx::query(probe)
+            .fetch_one(&mut first)
+            .await
+            .map_err(open_err)?;
         first.close().await.map_err(open_err)?;
 
         let pool = AnyPoolOptions::new()

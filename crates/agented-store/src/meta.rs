@@ -38,7 +38,9 @@ impl Store {
         let latency = started.elapsed();
         let journal_mode = match self.dialect {
             Dialect::Sqlite => {
-                let row = sqlx::query("PRAGMA journal_mode").fetch_one(&self.pool).await?;
+                let row = sqlx::query("PRAGMA journal_mode")
+                    .fetch_one(&self.pool)
+                    .await?;
                 row.try_get::<String, _>(0)?
             }
             Dialect::Postgres => "n/a".to_owned(),

@@ -121,8 +121,12 @@ pub struct MigrationReport {
 
 impl Store {
     /// Applies the built-in migrations. See [`Store::migrate_with`].
-    pub async fn migrate(&self, backup_dir: Option<&Path>) -> Result<MigrationReport, MigrationError> {
-        self.migrate_with(builtin(self.dialect), backup_dir, false).await
+    pub async fn migrate(
+        &self,
+        backup_dir: Option<&Path>,
+    ) -> Result<MigrationReport, MigrationError> {
+        self.migrate_with(builtin(self.dialect), backup_dir, false)
+            .await
     }
 
     /// Lists what [`Store::migrate`] would apply, changing nothing.
@@ -156,7 +160,10 @@ impl Store {
             match migrations.iter().find(|m| m.version == *version) {
                 None => {
                     let db_version = applied.iter().map(|a| a.0).max().unwrap_or(*version);
-                    return Err(MigrationError::DatabaseNewer { db_version, known: known_max });
+                    return Err(MigrationError::DatabaseNewer {
+                        db_version,
+                        known: known_max,
+                    });
                 }
                 Some(m) if &m.checksum() != checksum => {
                     return Err(MigrationError::ChecksumMismatch {
@@ -169,18 +176,24 @@ impl Store {
                 Some(_) => {}
             }
         }
-        let mut pending: Vec<&Migration> =
-            migrations.iter().filter(|m| !applied.iter().any(|a| a.0 == m.version)).collect();
+        let mut pending: Vec<&Migration> = migrations
+            .iter()
+            .filter(|m| !applied.iter().any(|a| a.0 == m.version))
+            .collect();
         pending.sort_by_key(|m| m.version);
         let mut report = MigrationReport {
-            applied: pending.iter().map(|m| (m.version, m.name.to_owned())).collect(),
+            applied: pending
+                .iter()
+                .map(|m| (m.version, m.name.to_owned()))
+                .collect(),
             backup: None,
             schema_version: applied.iter().map(|a| a.0).max().unwrap_or(0),
         };
         if dry_run || pending.is_empty() {
             return Ok(report);
         }
-        if let (Some(dir), false, Dialect::Sqlite) = (backup_dir, applied.is_empty(), self.dialect) {
+        if let (Some(dir), false, Dialect::Sqlite) = (backup_dir, applied.is_empty(), self.dialect)
+        {
             report.backup = Some(self.backup_into(dir, report.schema_version).await?);
         }
         for m in pending {
@@ -216,18 +229,29 @@ impl Store {
         if n == 0 {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(MigrationError::Read)?;
+        let rows =
+            sqlx::query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(MigrationError::Read)?;
         rows.iter()
-            .map(|r| Ok((r.try_get("version")?, r.try_get("name")?, r.try_get("checksum")?)))
+            .map(|r| {
+                Ok((
+                    r.try_get("version")?,
+                    r.try_get("name")?,
+                    r.try_get("checksum")?,
+                ))
+            })
             .collect::<Result<_, sqlx::Error>>()
             .map_err(MigrationError::Read)
     }
 
     async fn apply_one(&self, m: &Migration) -> Result<(), MigrationError> {
-        let failed = |source| MigrationError::Failed { version: m.version, name: m.name.to_owned(), source };
+        let failed = |source| MigrationError::Failed {
+            version: m.version,
+            name: m.name.to_owned(),
+            source,
+        };
         // SQLite and PostgreSQL both run DDL inside transactions, so a failure in the middle of a
         // multi-statement migration rolls back every statement before it, and the record with it.
         let mut tx = self.pool.begin().await.map_err(failed)?;
@@ -250,7 +274,10 @@ impl Store {
     async fn backup_into(&self, dir: &Path, version: i64) -> Result<PathBuf, MigrationError> {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
         let path = dir.join(format!("agented-v{version}-{stamp}.db"));
-        let backup_err = |source| MigrationError::Backup { path: path.clone(), source };
+        let backup_err = |source| MigrationError::Backup {
+            path: path.clone(),
+            source,
+        };
         std::fs::create_dir_all(dir).map_err(|e| backup_err(sqlx::Error::Io(e)))?;
         let target = path.to_string_lossy().replace('\'', "''");
         self.pool

@@ -31,7 +31,10 @@ impl Store {
 
     /// Removes setting `key`; returns true if and only if it existed.
     pub async fn delete_setting(&self, key: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM settings WHERE key = $1").bind(key).execute(&self.pool).await?;
+        let done = sqlx::query("DELETE FROM settings WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 }

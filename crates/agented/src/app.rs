@@ -34,7 +34,10 @@ pub async fn open_store(config: &Config, migrate: bool) -> anyhow::Result<Store>
 
 /// Runs the server until `shutdown` resolves, then drains in-flight requests for at most the
 /// configured grace period.
-pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     config.prepare_data_dir()?;
     let secret = config.secret_key()?;
@@ -64,12 +67,23 @@ pub async fn serve(config: Config, shutdown: impl Future<Output = ()> + Send + '
         let _ = rx.changed().await;
     };
     let metrics_task = metrics_listener.map(|l| {
-        tokio::spawn(agented_api::server::serve_metrics(l, state.clone(), stopped(stop_rx.clone())))
+        tokio::spawn(agented_api::server::serve_metrics(
+            l,
+            state.clone(),
+            stopped(stop_rx.clone()),
+        ))
     });
-    let server = tokio::spawn(agented_api::server::serve(listener, state, stopped(stop_rx)));
+    let server = tokio::spawn(agented_api::server::serve(
+        listener,
+        state,
+        stopped(stop_rx),
+    ));
 
     shutdown.await;
-    tracing::info!(grace_secs = grace.as_secs(), "shutting down: no new connections, draining requests");
+    tracing::info!(
+        grace_secs = grace.as_secs(),
+        "shutting down: no new connections, draining requests"
+    );
     let _ = stop_tx.send(true);
     match tokio::time::timeout(grace, server).await {
         Ok(Ok(Ok(()))) => tracing::info!("all requests finished"),
@@ -97,9 +111,13 @@ fn spawn_limiter_pruning(state: AppState) -> tokio::task::JoinHandle<()> {
 }
 
 async fn print_banner(config: &Config, addr: SocketAddr, state: &AppState) {
-    println!("Agented {} listening on http://{addr}", env!("CARGO_PKG_VERSION"));
+    println!(
+        "Agented {} listening on http://{addr}",
+        env!("CARGO_PKG_VERSION")
+    );
     println!("  data folder: {}", config.data_dir.display());
-    let no_keys = config.api.env_api_key.is_none() && matches!(state.store.count_active_api_keys().await, Ok(0));
+    let no_keys = config.api.env_api_key.is_none()
+        && matches!(state.store.count_active_api_keys().await, Ok(0));
     if no_keys {
         println!();
         println!("No API key exists yet. Create the first admin key with either:");

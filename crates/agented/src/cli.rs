@@ -37,7 +37,10 @@ pub enum Command {
         dry_run: bool,
     },
     /// Create, list and revoke API keys directly in the database.
-    #[command(subcommand, after_help = "Environment: AGENTED_DATA_DIR, AGENTED_DATABASE_URL.")]
+    #[command(
+        subcommand,
+        after_help = "Environment: AGENTED_DATA_DIR, AGENTED_DATABASE_URL."
+    )]
     Keys(KeysCommand),
     /// Check the configuration, the data folder, the database and the agent CLIs.
     #[command(after_help = ENV_HELP)]

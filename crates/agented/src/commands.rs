@@ -22,7 +22,9 @@ pub async fn migrate(config: &Config, dry_run: bool) -> anyhow::Result<()> {
             println!("would apply {version:04} {name}");
         }
     } else {
-        let report = store.migrate(Some(&config.data_dir.join("backups"))).await?;
+        let report = store
+            .migrate(Some(&config.data_dir.join("backups")))
+            .await?;
         store.seed().await?;
         if let Some(b) = &report.backup {
             println!("backup written to {}", b.display());
@@ -43,7 +45,10 @@ pub async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Create { role, label } => {
             let label = label.trim().to_owned();
-            anyhow::ensure!(!label.is_empty() && label.chars().count() <= 200, "--label: 1 to 200 characters");
+            anyhow::ensure!(
+                !label.is_empty() && label.chars().count() <= 200,
+                "--label: 1 to 200 characters"
+            );
             let key = agented_api::auth::keys::generate();
             let record = store
                 .create_api_key(NewApiKey {
@@ -66,17 +71,37 @@ pub async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
                     request_id: None,
                 })
                 .await?;
-            println!("Created {} key {} ({})", record.role, record.id, record.label);
+            println!(
+                "Created {} key {} ({})",
+                record.role, record.id, record.label
+            );
             println!();
             println!("  {}", key.plaintext);
             println!();
-            println!("Store it now: it will not be shown again. Use it as X-API-Key or log in with it.");
+            println!(
+                "Store it now: it will not be shown again. Use it as X-API-Key or log in with it."
+            );
         }
         KeysCommand::List { all } => {
-            let page = store.list_api_keys(PageRequest { limit: 500, offset: 0 }, all).await?;
-            println!("{:<18} {:<13} {:<9} {:<25} {:<25} LABEL", "ID", "PREFIX", "ROLE", "CREATED", "LAST USED");
+            let page = store
+                .list_api_keys(
+                    PageRequest {
+                        limit: 500,
+                        offset: 0,
+                    },
+                    all,
+                )
+                .await?;
+            println!(
+                "{:<18} {:<13} {:<9} {:<25} {:<25} LABEL",
+                "ID", "PREFIX", "ROLE", "CREATED", "LAST USED"
+            );
             for k in page.items {
-                let status = if k.revoked_at.is_some() { " (revoked)" } else { "" };
+                let status = if k.revoked_at.is_some() {
+                    " (revoked)"
+                } else {
+                    ""
+                };
                 println!(
                     "{:<18} {:<13} {:<9} {:<25} {:<25} {}{status}",
                     k.id,
@@ -90,7 +115,10 @@ pub async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
             println!("{} key(s)", page.total_count);
         }
         KeysCommand::Revoke { id } => {
-            let revoked = store.revoke_api_key(&id).await.with_context(|| format!("revoking {id}"))?;
+            let revoked = store
+                .revoke_api_key(&id)
+                .await
+                .with_context(|| format!("revoking {id}"))?;
             if revoked {
                 store
                     .record_audit(AuditEntry {
@@ -122,18 +150,35 @@ pub async fn doctor(config: &Config) -> anyhow::Result<bool> {
             println!("FAIL  {name:<14} {detail}");
         }
     };
-    check("config", Ok(format!("bind {}, data {}", config.bind, config.data_dir.display())));
-    let dir = config.prepare_data_dir().map(|_| "writable".to_owned()).map_err(|e| e.to_string());
+    check(
+        "config",
+        Ok(format!(
+            "bind {}, data {}",
+            config.bind,
+            config.data_dir.display()
+        )),
+    );
+    let dir = config
+        .prepare_data_dir()
+        .map(|_| "writable".to_owned())
+        .map_err(|e| e.to_string());
     let dir_ok = dir.is_ok();
     check("data folder", dir);
     if dir_ok {
         match open_store(config, false).await {
             Ok(store) => {
                 match store.pending_migrations().await {
-                    Ok(r) if r.applied.is_empty() => check("database", Ok(format!("schema version {}", r.schema_version))),
+                    Ok(r) if r.applied.is_empty() => check(
+                        "database",
+                        Ok(format!("schema version {}", r.schema_version)),
+                    ),
                     Ok(r) => check(
                         "database",
-                        Ok(format!("schema version {}; {} migration(s) pending (run `agented migrate`)", r.schema_version, r.applied.len())),
+                        Ok(format!(
+                            "schema version {}; {} migration(s) pending (run `agented migrate`)",
+                            r.schema_version,
+                            r.applied.len()
+                        )),
                     ),
                     Err(e) => check("database", Err(e.to_string())),
                 }
@@ -143,14 +188,18 @@ pub async fn doctor(config: &Config) -> anyhow::Result<bool> {
         }
     }
     println!();
-    println!("{:<10} {:<10} {:<40} VERSION", "BACKEND", "INSTALLED", "PATH");
+    println!(
+        "{:<10} {:<10} {:<40} VERSION",
+        "BACKEND", "INSTALLED", "PATH"
+    );
     for backend in agented_domain::Backend::ALL {
         let (path, version) = crate::detect::detect(backend.as_str());
         println!(
             "{:<10} {:<10} {:<40} {}",
             backend.as_str(),
             if path.is_some() { "yes" } else { "no" },
-            path.map(|p| p.display().to_string()).unwrap_or_else(|| "-".into()),
+            path.map(|p| p.display().to_string())
+                .unwrap_or_else(|| "-".into()),
             version.unwrap_or_else(|| "-".into())
         );
     }

@@ -23,7 +23,10 @@ pub struct ConfigError {
 }
 
 fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError { var, problem: problem.into() }
+    ConfigError {
+        var,
+        problem: problem.into(),
+    }
 }
 
 /// Log output format.
@@ -84,28 +87,112 @@ pub struct ApiSettings {
 
 /// Every variable: name, default, meaning. `.env.example` is checked against this table by a test.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
-    ("AGENTED_DATA_DIR", "./data", "Folder for the database, the secret key and backups"),
-    ("AGENTED_BIND", "127.0.0.1:20000", "Address and port the server listens on"),
-    ("AGENTED_DATABASE_URL", "", "sqlite://… or postgres://…; empty means <data>/agented.db"),
-    ("AGENTED_DB_MAX_CONNECTIONS", "8", "Most pooled database connections"),
-    ("AGENTED_SECRET_KEY", "", "Signs sessions; empty means generate once into <data>/secret.key"),
-    ("AGENTED_API_KEY", "", "An admin key for automation, accepted besides stored keys"),
+    (
+        "AGENTED_DATA_DIR",
+        "./data",
+        "Folder for the database, the secret key and backups",
+    ),
+    (
+        "AGENTED_BIND",
+        "127.0.0.1:20000",
+        "Address and port the server listens on",
+    ),
+    (
+        "AGENTED_DATABASE_URL",
+        "",
+        "sqlite://… or postgres://…; empty means <data>/agented.db",
+    ),
+    (
+        "AGENTED_DB_MAX_CONNECTIONS",
+        "8",
+        "Most pooled database connections",
+    ),
+    (
+        "AGENTED_SECRET_KEY",
+        "",
+        "Signs sessions; empty means generate once into <data>/secret.key",
+    ),
+    (
+        "AGENTED_API_KEY",
+        "",
+        "An admin key for automation, accepted besides stored keys",
+    ),
     ("AGENTED_LOG_FORMAT", "text", "text or json"),
-    ("AGENTED_LOG_LEVEL", "info", "Log filter, e.g. info or agented=debug,info"),
-    ("AGENTED_CORS_ORIGINS", "", "Comma-separated origins allowed by CORS; empty means same-origin only"),
-    ("AGENTED_TRUSTED_PROXIES", "", "Comma-separated IPs/CIDRs whose X-Forwarded-* headers are believed"),
-    ("AGENTED_FORCE_HTTPS", "0", "1 to send HSTS and mark cookies Secure"),
-    ("AGENTED_ALLOW_REMOTE_SETUP", "0", "1 to allow POST /health/setup from non-loopback clients"),
-    ("AGENTED_MAX_BODY_BYTES", "10485760", "Largest request body accepted (bytes)"),
-    ("AGENTED_SESSION_TTL_SECS", "43200", "Browser session lifetime (seconds)"),
-    ("AGENTED_METRICS_BIND", "", "Optional separate address serving /metrics without auth"),
-    ("AGENTED_RATE_LIMIT_PUBLIC_PER_MIN", "600", "Requests per minute per IP on public endpoints (0 = off)"),
-    ("AGENTED_RATE_LIMIT_SETUP_PER_MIN", "5", "Setup attempts per minute per IP (0 = off)"),
-    ("AGENTED_RATE_LIMIT_AUTH_FAILURES_PER_MIN", "30", "Failed authentications per minute per IP (0 = off)"),
-    ("AGENTED_RATE_LIMIT_PER_KEY_PER_MIN", "6000", "Requests per minute per API key (0 = off)"),
-    ("AGENTED_MAX_STREAMS_PER_KEY", "64", "Concurrent live streams per API key"),
-    ("AGENTED_SHUTDOWN_GRACE_SECS", "10", "How long in-flight requests may take after SIGTERM"),
-    ("AGENTED_CONFIG", "./agented.toml", "Optional TOML file with the same settings (lower-case, no prefix)"),
+    (
+        "AGENTED_LOG_LEVEL",
+        "info",
+        "Log filter, e.g. info or agented=debug,info",
+    ),
+    (
+        "AGENTED_CORS_ORIGINS",
+        "",
+        "Comma-separated origins allowed by CORS; empty means same-origin only",
+    ),
+    (
+        "AGENTED_TRUSTED_PROXIES",
+        "",
+        "Comma-separated IPs/CIDRs whose X-Forwarded-* headers are believed",
+    ),
+    (
+        "AGENTED_FORCE_HTTPS",
+        "0",
+        "1 to send HSTS and mark cookies Secure",
+    ),
+    (
+        "AGENTED_ALLOW_REMOTE_SETUP",
+        "0",
+        "1 to allow POST /health/setup from non-loopback clients",
+    ),
+    (
+        "AGENTED_MAX_BODY_BYTES",
+        "10485760",
+        "Largest request body accepted (bytes)",
+    ),
+    (
+        "AGENTED_SESSION_TTL_SECS",
+        "43200",
+        "Browser session lifetime (seconds)",
+    ),
+    (
+        "AGENTED_METRICS_BIND",
+        "",
+        "Optional separate address serving /metrics without auth",
+    ),
+    (
+        "AGENTED_RATE_LIMIT_PUBLIC_PER_MIN",
+        "600",
+        "Requests per minute per IP on public endpoints (0 = off)",
+    ),
+    (
+        "AGENTED_RATE_LIMIT_SETUP_PER_MIN",
+        "5",
+        "Setup attempts per minute per IP (0 = off)",
+    ),
+    (
+        "AGENTED_RATE_LIMIT_AUTH_FAILURES_PER_MIN",
+        "30",
+        "Failed authentications per minute per IP (0 = off)",
+    ),
+    (
+        "AGENTED_RATE_LIMIT_PER_KEY_PER_MIN",
+        "6000",
+        "Requests per minute per API key (0 = off)",
+    ),
+    (
+        "AGENTED_MAX_STREAMS_PER_KEY",
+        "64",
+        "Concurrent live streams per API key",
+    ),
+    (
+        "AGENTED_SHUTDOWN_GRACE_SECS",
+        "10",
+        "How long in-flight requests may take after SIGTERM",
+    ),
+    (
+        "AGENTED_CONFIG",
+        "./agented.toml",
+        "Optional TOML file with the same settings (lower-case, no prefix)",
+    ),
 ];
 
 /// Where values come from, highest precedence first.
@@ -138,7 +225,11 @@ impl Sources {
     /// Sources from explicit maps (tests).
     #[cfg(test)]
     pub fn from_maps(env: HashMap<String, String>, toml: HashMap<String, String>) -> Sources {
-        Sources { env, dotenv: HashMap::new(), toml }
+        Sources {
+            env,
+            dotenv: HashMap::new(),
+            toml,
+        }
     }
 
     fn get(&self, var: &str) -> Option<String> {
@@ -155,12 +246,22 @@ impl Sources {
 fn read_toml(path: &Path, explicit: bool) -> Result<HashMap<String, String>, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(HashMap::new()),
-        Err(e) => return Err(err("AGENTED_CONFIG", format!("cannot read {}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            return Ok(HashMap::new())
+        }
+        Err(e) => {
+            return Err(err(
+                "AGENTED_CONFIG",
+                format!("cannot read {}: {e}", path.display()),
+            ))
+        }
     };
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e| err("AGENTED_CONFIG", format!("{} is not valid TOML: {e}", path.display())))?;
+    let table: toml::Table = text.parse().map_err(|e| {
+        err(
+            "AGENTED_CONFIG",
+            format!("{} is not valid TOML: {e}", path.display()),
+        )
+    })?;
     let mut out = HashMap::new();
     for (k, v) in table {
         let value = match v {
@@ -170,15 +271,25 @@ fn read_toml(path: &Path, explicit: bool) -> Result<HashMap<String, String>, Con
             toml::Value::Array(items) => {
                 let strings: Option<Vec<&str>> = items.iter().map(toml::Value::as_str).collect();
                 strings
-                    .ok_or_else(|| err("AGENTED_CONFIG", format!("{k:?} must be a list of strings")))?
+                    .ok_or_else(|| {
+                        err("AGENTED_CONFIG", format!("{k:?} must be a list of strings"))
+                    })?
                     .join(",")
             }
             toml::Value::Float(f) => f.to_string(),
-            _ => return Err(err("AGENTED_CONFIG", format!("{k:?} must be a string, number or boolean"))),
+            _ => {
+                return Err(err(
+                    "AGENTED_CONFIG",
+                    format!("{k:?} must be a string, number or boolean"),
+                ))
+            }
         };
         let var = format!("AGENTED_{}", k.to_uppercase());
         if !VARIABLES.iter().any(|(name, _, _)| *name == var) {
-            return Err(err("AGENTED_CONFIG", format!("unknown setting {k:?} in {}", path.display())));
+            return Err(err(
+                "AGENTED_CONFIG",
+                format!("unknown setting {k:?} in {}", path.display()),
+            ));
         }
         out.insert(k, value);
     }
@@ -186,7 +297,11 @@ fn read_toml(path: &Path, explicit: bool) -> Result<HashMap<String, String>, Con
 }
 
 fn default_of(var: &str) -> &'static str {
-    VARIABLES.iter().find(|(name, _, _)| *name == var).map(|(_, d, _)| *d).unwrap_or("")
+    VARIABLES
+        .iter()
+        .find(|(name, _, _)| *name == var)
+        .map(|(_, d, _)| *d)
+        .unwrap_or("")
 }
 
 fn string(s: &Sources, var: &'static str) -> String {
@@ -195,7 +310,9 @@ fn string(s: &Sources, var: &'static str) -> String {
 
 fn number<T: std::str::FromStr>(s: &Sources, var: &'static str) -> Result<T, ConfigError> {
     let raw = string(s, var);
-    raw.trim().parse().map_err(|_| err(var, format!("{raw:?} is not a valid number")))
+    raw.trim()
+        .parse()
+        .map_err(|_| err(var, format!("{raw:?} is not a valid number")))
 }
 
 fn flag(s: &Sources, var: &'static str) -> Result<bool, ConfigError> {
@@ -207,19 +324,38 @@ fn flag(s: &Sources, var: &'static str) -> Result<bool, ConfigError> {
 }
 
 fn list(s: &Sources, var: &'static str) -> Vec<String> {
-    string(s, var).split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect()
+    string(s, var)
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn socket(s: &Sources, var: &'static str) -> Result<SocketAddr, ConfigError> {
     let raw = string(s, var);
-    raw.trim().parse().map_err(|_| err(var, format!("{raw:?} is not an address like 127.0.0.1:20000")))
+    raw.trim().parse().map_err(|_| {
+        err(
+            var,
+            format!("{raw:?} is not an address like 127.0.0.1:20000"),
+        )
+    })
 }
 
 /// Validates one CORS origin: `scheme://host[:port]` with no path.
 fn origin(raw: &str) -> Result<http::HeaderValue, ConfigError> {
-    let bad = || err("AGENTED_CORS_ORIGINS", format!("{raw:?} is not an origin like https://agented.example.com"));
+    let bad = || {
+        err(
+            "AGENTED_CORS_ORIGINS",
+            format!("{raw:?} is not an origin like https://agented.example.com"),
+        )
+    };
     let (scheme, rest) = raw.split_once("://").ok_or_else(bad)?;
-    if !(scheme == "http" || scheme == "https") || rest.is_empty() || rest.contains('/') || rest.contains(' ') {
+    if !(scheme == "http" || scheme == "https")
+        || rest.is_empty()
+        || rest.contains('/')
+        || rest.contains(' ')
+    {
         return Err(bad());
     }
     let uri: http::Uri = raw.parse().map_err(|_| bad())?;
@@ -233,31 +369,50 @@ impl Config {
     /// Builds and validates the configuration (no file system changes).
     pub fn load(s: &Sources) -> Result<Config, ConfigError> {
         let data_dir = PathBuf::from(string(s, "AGENTED_DATA_DIR"));
-        let database_url = s
-            .get("AGENTED_DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("agented.db").display()));
+        let database_url = s.get("AGENTED_DATABASE_URL").unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("agented.db").display()
+            )
+        });
         if !(database_url.starts_with("sqlite://")
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
         {
-            return Err(err("AGENTED_DATABASE_URL", "must start with sqlite:// or postgres://"));
+            return Err(err(
+                "AGENTED_DATABASE_URL",
+                "must start with sqlite:// or postgres://",
+            ));
         }
         let log_format = match string(s, "AGENTED_LOG_FORMAT").to_lowercase().as_str() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
-            other => return Err(err("AGENTED_LOG_FORMAT", format!("{other:?} is not text or json"))),
+            other => {
+                return Err(err(
+                    "AGENTED_LOG_FORMAT",
+                    format!("{other:?} is not text or json"),
+                ))
+            }
         };
         let metrics_bind = match s.get("AGENTED_METRICS_BIND") {
             Some(_) => Some(socket(s, "AGENTED_METRICS_BIND")?),
             None => None,
         };
-        let cors_origins = list(s, "AGENTED_CORS_ORIGINS").iter().map(|o| origin(o)).collect::<Result<_, _>>()?;
+        let cors_origins = list(s, "AGENTED_CORS_ORIGINS")
+            .iter()
+            .map(|o| origin(o))
+            .collect::<Result<_, _>>()?;
         let trusted_proxies = list(s, "AGENTED_TRUSTED_PROXIES")
             .iter()
             .map(|p| {
                 p.parse::<IpNet>()
                     .or_else(|_| p.parse::<std::net::IpAddr>().map(IpNet::from))
-                    .map_err(|_| err("AGENTED_TRUSTED_PROXIES", format!("{p:?} is not an IP or CIDR")))
+                    .map_err(|_| {
+                        err(
+                            "AGENTED_TRUSTED_PROXIES",
+                            format!("{p:?} is not an IP or CIDR"),
+                        )
+                    })
             })
             .collect::<Result<_, _>>()?;
         let secret_key_env = s.get("AGENTED_SECRET_KEY");
@@ -303,7 +458,10 @@ impl Config {
                 rate_limits: RateLimitConfig {
                     public_per_minute: number(s, "AGENTED_RATE_LIMIT_PUBLIC_PER_MIN")?,
                     setup_per_minute: number(s, "AGENTED_RATE_LIMIT_SETUP_PER_MIN")?,
-                    auth_failures_per_minute: number(s, "AGENTED_RATE_LIMIT_AUTH_FAILURES_PER_MIN")?,
+                    auth_failures_per_minute: number(
+                        s,
+                        "AGENTED_RATE_LIMIT_AUTH_FAILURES_PER_MIN",
+                    )?,
                     per_key_per_minute: number(s, "AGENTED_RATE_LIMIT_PER_KEY_PER_MIN")?,
                     streams_per_key: number(s, "AGENTED_MAX_STREAMS_PER_KEY")?,
                 },
@@ -316,12 +474,21 @@ impl Config {
     /// Creates the data folder if needed and proves it is writable.
     pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
         let dir = &self.data_dir;
-        std::fs::create_dir_all(dir)
-            .map_err(|e| err("AGENTED_DATA_DIR", format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            err(
+                "AGENTED_DATA_DIR",
+                format!("cannot create {}: {e}", dir.display()),
+            )
+        })?;
         let probe = dir.join(format!(".write-test-{}", std::process::id()));
         std::fs::write(&probe, b"ok")
             .and_then(|_| std::fs::remove_file(&probe))
-            .map_err(|e| err("AGENTED_DATA_DIR", format!("{} is not writable: {e}", dir.display())))
+            .map_err(|e| {
+                err(
+                    "AGENTED_DATA_DIR",
+                    format!("{} is not writable: {e}", dir.display()),
+                )
+            })
     }
 
     /// The secret key: `AGENTED_SECRET_KEY`, or `<data>/secret.key`, generated once (mode 0600)
@@ -332,21 +499,35 @@ impl Config {
         }
         let path = self.data_dir.join("secret.key");
         match std::fs::read_to_string(&path) {
-            Ok(text) if text.trim().len() >= 32 => return Ok(SecretKey::new(text.trim().as_bytes().to_vec())),
+            Ok(text) if text.trim().len() >= 32 => {
+                return Ok(SecretKey::new(text.trim().as_bytes().to_vec()))
+            }
             Ok(_) => {
                 return Err(err(
                     "AGENTED_SECRET_KEY",
-                    format!("{} is too short; remove it to generate a new one (sessions end)", path.display()),
+                    format!(
+                        "{} is too short; remove it to generate a new one (sessions end)",
+                        path.display()
+                    ),
                 ))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(err("AGENTED_SECRET_KEY", format!("cannot read {}: {e}", path.display()))),
+            Err(e) => {
+                return Err(err(
+                    "AGENTED_SECRET_KEY",
+                    format!("cannot read {}: {e}", path.display()),
+                ))
+            }
         }
         let mut bytes = [0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
         let text = hex::encode(bytes);
-        write_private(&path, text.as_bytes())
-            .map_err(|e| err("AGENTED_SECRET_KEY", format!("cannot write {}: {e}", path.display())))?;
+        write_private(&path, text.as_bytes()).map_err(|e| {
+            err(
+                "AGENTED_SECRET_KEY",
+                format!("cannot write {}: {e}", path.display()),
+            )
+        })?;
         Ok(SecretKey::new(text.into_bytes()))
     }
 
@@ -373,7 +554,11 @@ impl Config {
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }
@@ -383,7 +568,10 @@ mod tests {
     use super::*;
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let env = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::load(&Sources::from_maps(env, HashMap::new()))
     }
 
@@ -401,7 +589,10 @@ mod tests {
     fn each_bad_value_names_its_variable() {
         for (var, value) in [
             ("AGENTED_BIND", "not-an-address"),
-            ("AGENTED_CORS_ORIGINS", "https://ok.example,javascript:alert(1)"),
+            (
+                "AGENTED_CORS_ORIGINS",
+                "https://ok.example,javascript:alert(1)",
+            ),
             ("AGENTED_CORS_ORIGINS", "https://example.com/path"),
             ("AGENTED_LOG_FORMAT", "xml"),
             ("AGENTED_TRUSTED_PROXIES", "10.0.0.0/99"),
@@ -432,7 +623,10 @@ mod tests {
         let example = include_str!("../../../.env.example");
         for (var, default, _) in VARIABLES {
             let line = format!("{var}={default}");
-            assert!(example.lines().any(|l| l.trim_start_matches("# ") == line), "missing {line}");
+            assert!(
+                example.lines().any(|l| l.trim_start_matches("# ") == line),
+                "missing {line}"
+            );
         }
     }
 
@@ -446,7 +640,10 @@ mod tests {
         let second = c.secret_key().expect("reused");
         assert_eq!(first.expose(), second.expose());
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(data.join("secret.key")).expect("meta").permissions().mode();
+        let mode = std::fs::metadata(data.join("secret.key"))
+            .expect("meta")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 }

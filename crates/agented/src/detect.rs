@@ -28,7 +28,9 @@ pub fn detect(name: &str) -> (Option<PathBuf>, Option<String>) {
             loop {
                 match child.try_wait() {
                     Ok(Some(_)) => break child.wait_with_output().ok(),
-                    Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+                    Ok(None) if Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(20))
+                    }
                     _ => {
                         let _ = child.kill();
                         let _ = child.wait();
@@ -37,6 +39,11 @@ pub fn detect(name: &str) -> (Option<PathBuf>, Option<String>) {
                 }
             }
         })
-        .and_then(|out| String::from_utf8_lossy(&out.stdout).lines().next().map(|l| l.trim().to_owned()));
+        .and_then(|out| {
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .next()
+                .map(|l| l.trim().to_owned())
+        });
     (Some(path), version)
 }

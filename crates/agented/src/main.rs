@@ -28,7 +28,10 @@ fn main() -> std::process::ExitCode {
         }
     };
     telemetry::init(config.log_format, &config.log_level, std::io::stderr);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("agented: cannot start the async runtime: {e}");

@@ -13,8 +13,11 @@ where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
     // sqlx logs every statement at info; that is noise (and could echo values), so keep it quiet.
-    let filter = EnvFilter::try_new(format!("sqlx=warn,{level}")).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    let filter =
+        EnvFilter::try_new(format!("sqlx=warn,{level}")).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
     let result = match format {
         LogFormat::Json => builder
             .json()

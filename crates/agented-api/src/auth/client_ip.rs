@@ -9,7 +9,11 @@ use ipnet::IpNet;
 
 /// Resolves the client address of `req`. `None` when the server was not given connection info
 /// (in-process tests), which is never treated as loopback.
-pub fn client_ip(headers: &HeaderMap, extensions: &Extensions, trusted: &[IpNet]) -> Option<IpAddr> {
+pub fn client_ip(
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    trusted: &[IpNet],
+) -> Option<IpAddr> {
     let peer = extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
     if !is_trusted(peer, trusted) {
         return Some(peer);
@@ -39,15 +43,26 @@ pub fn is_trusted(ip: IpAddr, trusted: &[IpNet]) -> bool {
 
 /// True when the request came over HTTPS as far as we can believe: forced by configuration, or
 /// said by a trusted proxy in `X-Forwarded-Proto`.
-pub fn is_https(headers: &HeaderMap, extensions: &Extensions, trusted: &[IpNet], force_https: bool) -> bool {
+pub fn is_https(
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    trusted: &[IpNet],
+    force_https: bool,
+) -> bool {
     if force_https {
         return true;
     }
-    let Some(peer) = extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+    let Some(peer) = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+    else {
         return false;
     };
     is_trusted(peer, trusted)
-        && headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            == Some("https")
 }
 
 #[cfg(test)]
@@ -70,12 +85,22 @@ mod tests {
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         let trusted: Vec<IpNet> = vec!["10.0.0.0/8".parse().expect("net")];
         let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
-        assert_eq!(ip_of(Some("1.2.3.4:5"), Some("127.0.0.1"), &trusted), Some(ip("1.2.3.4")));
         assert_eq!(
-            ip_of(Some("10.0.0.1:5"), Some("127.0.0.1, 9.9.9.9, 10.0.0.2"), &trusted),
+            ip_of(Some("1.2.3.4:5"), Some("127.0.0.1"), &trusted),
+            Some(ip("1.2.3.4"))
+        );
+        assert_eq!(
+            ip_of(
+                Some("10.0.0.1:5"),
+                Some("127.0.0.1, 9.9.9.9, 10.0.0.2"),
+                &trusted
+            ),
             Some(ip("9.9.9.9"))
         );
-        assert_eq!(ip_of(Some("10.0.0.1:5"), None, &trusted), Some(ip("10.0.0.1")));
+        assert_eq!(
+            ip_of(Some("10.0.0.1:5"), None, &trusted),
+            Some(ip("10.0.0.1"))
+        );
         assert_eq!(ip_of(None, None, &trusted), None);
     }
 }

@@ -19,7 +19,11 @@ use crate::state::AppState;
 
 /// The gate middleware; installed once by `router()`.
 pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let Some(route) = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()) else {
+    let Some(route) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+    else {
         // No route matched: the fallback answers 404 (or serves the web UI's shell) and needs no key.
         return next.run(req).await;
     };
@@ -32,7 +36,11 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
             return ApiError::forbidden("This route has no access rule").into_response();
         }
     };
-    let ip = client_ip(req.headers(), req.extensions(), &state.config.trusted_proxies);
+    let ip = client_ip(
+        req.headers(),
+        req.extensions(),
+        &state.config.trusted_proxies,
+    );
     let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
 
     match access {
@@ -48,13 +56,16 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
                 }
             }
             // Public routes still recognize a caller (readiness details, auth-status).
-            if let Ok(Some(principal)) = authenticate(&state, req.method(), req.uri(), req.headers()).await {
+            if let Ok(Some(principal)) =
+                authenticate(&state, req.method(), req.uri(), req.headers()).await
+            {
                 req.extensions_mut().insert(principal);
             }
             next.run(req).await
         }
         Access::Role(required) => {
-            let principal = match authenticate(&state, req.method(), req.uri(), req.headers()).await {
+            let principal = match authenticate(&state, req.method(), req.uri(), req.headers()).await
+            {
                 Ok(Some(p)) => p,
                 Ok(None) => return missing_credentials(&state).await,
                 Err(e) => return failed_credentials(&state, ip, e),
@@ -62,7 +73,8 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
             if principal.via == AuthVia::Cookie && is_mutating(req.method()) {
                 if let Err(why) = check_csrf(&state, &req) {
                     tracing::warn!(key_id = principal.key_id, why, "CSRF check failed");
-                    return ApiError::forbidden(format!("CSRF check failed: {why}")).into_response();
+                    return ApiError::forbidden(format!("CSRF check failed: {why}"))
+                        .into_response();
                 }
             }
             if !principal.role.satisfies(required) {
@@ -127,13 +139,17 @@ pub async fn authenticate(
             if claims.path.as_deref() != Some(uri.path()) {
                 return Err(AuthFailure::Invalid("stream token is for another path"));
             }
-            return principal_for_id(state, &claims.key_id, AuthVia::Token).await.map(Some);
+            return principal_for_id(state, &claims.key_id, AuthVia::Token)
+                .await
+                .map(Some);
         }
     }
     if let Some(cookie) = session_cookie(headers) {
         let claims = token::verify(&state.config.secret_key, TokenKind::Session, cookie, now())
             .map_err(|_| AuthFailure::Invalid("session expired or invalid; log in again"))?;
-        return principal_for_id(state, &claims.key_id, AuthVia::Cookie).await.map(Some);
+        return principal_for_id(state, &claims.key_id, AuthVia::Cookie)
+            .await
+            .map(Some);
     }
     Ok(None)
 }
@@ -145,29 +161,41 @@ pub async fn principal_for_key(state: &AppState, key: &str) -> Result<Principal,
         return Ok(env_principal(AuthVia::Env));
     }
     match state.store.active_api_key_by_hash(&hash).await {
-        Ok(Some(rec)) => {
-            Ok(Principal { key_id: rec.id, role: rec.role, label: rec.label, via: AuthVia::Header })
-        }
+        Ok(Some(rec)) => Ok(Principal {
+            key_id: rec.id,
+            role: rec.role,
+            label: rec.label,
+            via: AuthVia::Header,
+        }),
         Ok(None) => Err(AuthFailure::Invalid("invalid or revoked API key")),
         Err(e) => Err(AuthFailure::Store(e)),
     }
 }
 
 /// The caller for a key id from a signed session or token; the key must still be active.
-async fn principal_for_id(state: &AppState, key_id: &str, via: AuthVia) -> Result<Principal, AuthFailure> {
+async fn principal_for_id(
+    state: &AppState,
+    key_id: &str,
+    via: AuthVia,
+) -> Result<Principal, AuthFailure> {
     if key_id == ENV_KEY_ID {
         return match state.config.env_api_key_hash {
             Some(_) => Ok(env_principal(via)),
-            None => Err(AuthFailure::Invalid("the key behind this session no longer exists")),
+            None => Err(AuthFailure::Invalid(
+                "the key behind this session no longer exists",
+            )),
         };
     }
     match state.store.api_key(key_id).await {
-        Ok(rec) if rec.revoked_at.is_none() => {
-            Ok(Principal { key_id: rec.id, role: rec.role, label: rec.label, via })
-        }
-        Ok(_) | Err(agented_store::StoreError::NotFound(_)) => {
-            Err(AuthFailure::Invalid("the key behind this session was revoked"))
-        }
+        Ok(rec) if rec.revoked_at.is_none() => Ok(Principal {
+            key_id: rec.id,
+            role: rec.role,
+            label: rec.label,
+            via,
+        }),
+        Ok(_) | Err(agented_store::StoreError::NotFound(_)) => Err(AuthFailure::Invalid(
+            "the key behind this session was revoked",
+        )),
         Err(e) => Err(AuthFailure::Store(e)),
     }
 }
@@ -217,7 +245,10 @@ fn note_key_use(state: &AppState, principal: &Principal) {
     let store = state.store.clone();
     let key_id = principal.key_id.clone();
     tokio::spawn(async move {
-        if let Err(e) = store.touch_api_key(&key_id, &agented_domain::time::now_rfc3339()).await {
+        if let Err(e) = store
+            .touch_api_key(&key_id, &agented_domain::time::now_rfc3339())
+            .await
+        {
             tracing::warn!(error = %e, "could not record key use");
         }
     });
@@ -241,9 +272,20 @@ fn check_csrf(state: &AppState, req: &Request) -> Result<(), &'static str> {
         if state.config.cors_origins.iter().any(|o| o == origin) {
             return Ok(());
         }
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).ok_or("missing Host")?;
-        let scheme =
-            if is_https(headers, req.extensions(), &state.config.trusted_proxies, state.config.force_https) { "https" } else { "http" };
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .ok_or("missing Host")?;
+        let scheme = if is_https(
+            headers,
+            req.extensions(),
+            &state.config.trusted_proxies,
+            state.config.force_https,
+        ) {
+            "https"
+        } else {
+            "http"
+        };
         if origin.to_str().ok() != Some(format!("{scheme}://{host}").as_str()) {
             return Err("foreign Origin");
         }
@@ -274,10 +316,14 @@ fn session_cookie(headers: &HeaderMap) -> Option<&str> {
 }
 
 fn query_param(query: Option<&str>, name: &str) -> Option<String> {
-    query?.split('&').filter_map(|p| p.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| {
-        // Tokens are base64url and dots, so they never need percent-decoding.
-        v.to_owned()
-    })
+    query?
+        .split('&')
+        .filter_map(|p| p.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| {
+            // Tokens are base64url and dots, so they never need percent-decoding.
+            v.to_owned()
+        })
 }
 
 /// Seconds since the Unix epoch.

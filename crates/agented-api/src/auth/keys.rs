@@ -26,7 +26,9 @@ pub struct GeneratedKey {
 
 impl std::fmt::Debug for GeneratedKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GeneratedKey").field("visible_prefix", &self.visible_prefix).finish_non_exhaustive()
+        f.debug_struct("GeneratedKey")
+            .field("visible_prefix", &self.visible_prefix)
+            .finish_non_exhaustive()
     }
 }
 
@@ -34,7 +36,10 @@ impl std::fmt::Debug for GeneratedKey {
 pub fn generate() -> GeneratedKey {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let plaintext = format!("{KEY_PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+    let plaintext = format!(
+        "{KEY_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
     GeneratedKey {
         visible_prefix: plaintext.chars().take(VISIBLE_PREFIX_LEN).collect(),
         hash: hash(&plaintext),

@@ -24,7 +24,10 @@ impl<K: Hash + Eq + Clone> Keyed<K> {
         match &self.0 {
             None => Ok(()),
             Some(limiter) => limiter.check_key(key).map_err(|not_until| {
-                not_until.wait_time_from(DefaultClock::default().now()).as_secs().max(1)
+                not_until
+                    .wait_time_from(DefaultClock::default().now())
+                    .as_secs()
+                    .max(1)
             }),
         }
     }

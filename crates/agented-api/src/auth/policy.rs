@@ -41,11 +41,19 @@ pub struct RoutePolicy {
 }
 
 const fn public(method: &'static str, path: &'static str, limit: PublicLimit) -> RoutePolicy {
-    RoutePolicy { method, path, access: Access::Public(limit) }
+    RoutePolicy {
+        method,
+        path,
+        access: Access::Public(limit),
+    }
 }
 
 const fn role(method: &'static str, path: &'static str, role: Role) -> RoutePolicy {
-    RoutePolicy { method, path, access: Access::Role(role) }
+    RoutePolicy {
+        method,
+        path,
+        access: Access::Role(role),
+    }
 }
 
 use PublicLimit::{General, Setup};
@@ -104,14 +112,22 @@ impl PolicyMap {
     pub fn new() -> PolicyMap {
         let by_route = ROUTES
             .iter()
-            .filter_map(|r| Method::from_bytes(r.method.as_bytes()).ok().map(|m| ((m, r.path), r.access)))
+            .filter_map(|r| {
+                Method::from_bytes(r.method.as_bytes())
+                    .ok()
+                    .map(|m| ((m, r.path), r.access))
+            })
             .collect();
         PolicyMap { by_route }
     }
 
     /// The rule for `method` on the matched route `path`. `HEAD` uses the `GET` rule.
     pub fn lookup(&self, method: &Method, path: &str) -> Lookup {
-        let method = if method == Method::HEAD { &Method::GET } else { method };
+        let method = if method == Method::HEAD {
+            &Method::GET
+        } else {
+            method
+        };
         if let Some(access) = self.by_route.get(&(method.clone(), path)) {
             return Lookup::Rule(*access);
         }
@@ -136,12 +152,18 @@ mod tests {
     #[test]
     fn lookups_find_rules_and_fail_closed() {
         let map = PolicyMap::new();
-        assert_eq!(map.lookup(&Method::GET, "/admin/audit"), Lookup::Rule(Access::Role(Admin)));
+        assert_eq!(
+            map.lookup(&Method::GET, "/admin/audit"),
+            Lookup::Rule(Access::Role(Admin))
+        );
         assert_eq!(
             map.lookup(&Method::HEAD, "/health/liveness"),
             Lookup::Rule(Access::Public(PublicLimit::None))
         );
-        assert_eq!(map.lookup(&Method::PATCH, "/admin/audit"), Lookup::MethodNotListed);
+        assert_eq!(
+            map.lookup(&Method::PATCH, "/admin/audit"),
+            Lookup::MethodNotListed
+        );
         assert_eq!(map.lookup(&Method::GET, "/admin/unknown"), Lookup::Unlisted);
         assert_eq!(ROUTES.len(), map.by_route.len(), "duplicate rows in ROUTES");
     }

@@ -59,7 +59,12 @@ pub fn sign(secret: &SecretKey, kind: TokenKind, claims: &Claims) -> String {
 pub fn claims(key_id: &str, now: i64, ttl_secs: i64, path: Option<String>) -> Claims {
     let mut nonce = [0u8; 12];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
-    Claims { key_id: key_id.to_owned(), exp: now + ttl_secs, path, nonce: URL_SAFE_NO_PAD.encode(nonce) }
+    Claims {
+        key_id: key_id.to_owned(),
+        exp: now + ttl_secs,
+        path,
+        nonce: URL_SAFE_NO_PAD.encode(nonce),
+    }
 }
 
 /// Why a token was refused.
@@ -77,18 +82,27 @@ pub enum TokenError {
 }
 
 /// Verifies a token of `kind` and returns its claims if it is authentic and unexpired at `now`.
-pub fn verify(secret: &SecretKey, kind: TokenKind, token: &str, now: i64) -> Result<Claims, TokenError> {
+pub fn verify(
+    secret: &SecretKey,
+    kind: TokenKind,
+    token: &str,
+    now: i64,
+) -> Result<Claims, TokenError> {
     let (signed, sig) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
     let (tag, payload) = signed.split_once('.').ok_or(TokenError::Malformed)?;
     if tag != kind.tag() {
         return Err(TokenError::Malformed);
     }
-    let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| TokenError::Malformed)?;
+    let sig = URL_SAFE_NO_PAD
+        .decode(sig)
+        .map_err(|_| TokenError::Malformed)?;
     let mut m = HmacSha256::new_from_slice(secret.expose()).map_err(|_| TokenError::Malformed)?;
     m.update(signed.as_bytes());
     // `verify_slice` compares in constant time.
     m.verify_slice(&sig).map_err(|_| TokenError::BadSignature)?;
-    let bytes = URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Malformed)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| TokenError::Malformed)?;
     let claims: Claims = serde_json::from_slice(&bytes).map_err(|_| TokenError::Malformed)?;
     if claims.exp <= now {
         return Err(TokenError::Expired);
@@ -120,19 +134,32 @@ mod tests {
         let c = claims("role-abc", 1_000, 60, None);
         let t = sign(&secret(), TokenKind::Session, &c);
         assert_eq!(verify(&secret(), TokenKind::Session, &t, 1_059), Ok(c));
-        assert_eq!(verify(&secret(), TokenKind::Session, &t, 1_060), Err(TokenError::Expired));
+        assert_eq!(
+            verify(&secret(), TokenKind::Session, &t, 1_060),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
     fn tampering_other_secrets_and_other_kinds_are_refused() {
-        let t = sign(&secret(), TokenKind::Stream, &claims("role-abc", 0, 60, Some("/x".into())));
+        let t = sign(
+            &secret(),
+            TokenKind::Stream,
+            &claims("role-abc", 0, 60, Some("/x".into())),
+        );
         assert_eq!(
             verify(&SecretKey::new(vec![8; 32]), TokenKind::Stream, &t, 1),
             Err(TokenError::BadSignature)
         );
-        assert_eq!(verify(&secret(), TokenKind::Session, &t, 1), Err(TokenError::Malformed));
+        assert_eq!(
+            verify(&secret(), TokenKind::Session, &t, 1),
+            Err(TokenError::Malformed)
+        );
         let forged = t.replacen("t1.", "t1.e30", 1);
         assert!(verify(&secret(), TokenKind::Stream, &forged, 1).is_err());
-        assert_eq!(verify(&secret(), TokenKind::Stream, "garbage", 1), Err(TokenError::Malformed));
+        assert_eq!(
+            verify(&secret(), TokenKind::Stream, "garbage", 1),
+            Err(TokenError::Malformed)
+        );
     }
 }

@@ -17,7 +17,9 @@ pub struct KeyUsage {
 impl KeyUsage {
     /// Returns true if and only if `key_id`'s use should be written now (and notes that it was).
     pub fn due(&self, key_id: &str) -> bool {
-        let Ok(mut map) = self.last_written.lock() else { return false };
+        let Ok(mut map) = self.last_written.lock() else {
+            return false;
+        };
         let now = Instant::now();
         match map.get(key_id) {
             Some(at) if now.duration_since(*at) < TOUCH_EVERY => false,

@@ -10,7 +10,13 @@ use crate::auth::CSRF_HEADER;
 pub fn layer(origins: &[axum::http::HeaderValue]) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins.iter().cloned()))
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
         .allow_headers([
             HeaderName::from_static("x-api-key"),
             header::AUTHORIZATION,

@@ -28,7 +28,8 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// Anything else (control characters, CR/LF header injection, non-ASCII, too long) is replaced.
 pub fn sane_request_id(value: Option<&HeaderValue>) -> Option<String> {
     let bytes = value?.as_bytes();
-    let ok = !bytes.is_empty() && bytes.len() <= 128 && bytes.iter().all(|b| (0x21..=0x7e).contains(b));
+    let ok =
+        !bytes.is_empty() && bytes.len() <= 128 && bytes.iter().all(|b| (0x21..=0x7e).contains(b));
     // The bytes are printable ASCII, so this conversion cannot fail.
     ok.then(|| String::from_utf8_lossy(bytes).into_owned())
 }
@@ -41,10 +42,17 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
-    let span = tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let span =
+        tracing::info_span!("request", request_id = %request_id, method = %method, path = %path);
 
-    let result = AssertUnwindSafe(next.run(req)).catch_unwind().instrument(span.clone()).await;
+    let result = AssertUnwindSafe(next.run(req))
+        .catch_unwind()
+        .instrument(span.clone())
+        .await;
     let mut response = match result {
         Ok(response) => response,
         Err(panic) => {
@@ -66,9 +74,15 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
 
     let status = response.status();
     let elapsed = started.elapsed();
-    let key_id = response.extensions().get::<AccessKeyId>().map(|k| k.0.as_str()).unwrap_or("-");
+    let key_id = response
+        .extensions()
+        .get::<AccessKeyId>()
+        .map(|k| k.0.as_str())
+        .unwrap_or("-");
     let route_label = route.as_deref().unwrap_or("unmatched");
-    state.metrics.observe_request(method.as_str(), route_label, status.as_u16(), elapsed);
+    state
+        .metrics
+        .observe_request(method.as_str(), route_label, status.as_u16(), elapsed);
     span.in_scope(|| {
         tracing::info!(
             target: "agented::access",
@@ -111,7 +125,10 @@ fn finish_error_body(response: &mut Response, request_id: &str) {
         }
     };
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response.headers_mut().remove(header::CONTENT_LENGTH);
     *response.body_mut() = Body::from(bytes);
 }
@@ -140,10 +157,19 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'u
 
 fn set_security_headers(response: &mut Response, force_https: bool) {
     let h = response.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     if force_https {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -165,19 +191,30 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_handler_becomes_a_500_with_the_request_id_and_no_internals() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = agented_store::Store::connect(&agented_store::StoreConfig::sqlite(&dir.path().join("t.db")))
-            .await
-            .expect("store");
-        let state = AppState::new(store, crate::ApiConfig::for_tests(b"0123456789abcdef0123456789abcdef"));
+        let store = agented_store::Store::connect(&agented_store::StoreConfig::sqlite(
+            &dir.path().join("t.db"),
+        ))
+        .await
+        .expect("store");
+        let state = AppState::new(
+            store,
+            crate::ApiConfig::for_tests(b"0123456789abcdef0123456789abcdef"),
+        );
         let app = axum::Router::new()
             .route("/boom", get(boom))
             .layer(axum::middleware::from_fn_with_state(state.clone(), observe))
             .with_state(state);
-        let req = axum::http::Request::get("/boom").header(REQUEST_ID, "req-42").body(Body::empty()).expect("req");
+        let req = axum::http::Request::get("/boom")
+            .header(REQUEST_ID, "req-42")
+            .body(Body::empty())
+            .expect("req");
         let res = app.oneshot(req).await.expect("infallible");
         assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(res.headers()[REQUEST_ID], "req-42");
-        let bytes = http_body_util::BodyExt::collect(res.into_body()).await.expect("body").to_bytes();
+        let bytes = http_body_util::BodyExt::collect(res.into_body())
+            .await
+            .expect("body")
+            .to_bytes();
         let body: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
         assert_eq!(body["code"], "INTERNAL_SERVER_ERROR");
         assert_eq!(body["request_id"], "req-42");
@@ -187,10 +224,16 @@ mod tests {
     #[test]
     fn request_ids_must_be_short_printable_ascii() {
         let v = |s: &str| HeaderValue::from_str(s).ok();
-        assert_eq!(sane_request_id(v("abc-1").as_ref()), Some("abc-1".to_owned()));
+        assert_eq!(
+            sane_request_id(v("abc-1").as_ref()),
+            Some("abc-1".to_owned())
+        );
         assert_eq!(sane_request_id(v("a b").as_ref()), None);
         assert_eq!(sane_request_id(v(&"x".repeat(129)).as_ref()), None);
-        assert_eq!(sane_request_id(HeaderValue::from_bytes(b"caf\xc3\xa9").ok().as_ref()), None);
+        assert_eq!(
+            sane_request_id(HeaderValue::from_bytes(b"caf\xc3\xa9").ok().as_ref()),
+            None
+        );
         assert_eq!(sane_request_id(None), None);
     }
 }

@@ -68,7 +68,9 @@ fn parse_time(field: &'static str, value: Option<String>) -> ApiResult<Option<St
         .map(|v| {
             agented_domain::time::parse_rfc3339(&v)
                 .map(agented_domain::time::to_rfc3339)
-                .ok_or_else(|| ApiError::validation("Invalid time", [(field, "an RFC 3339 timestamp")]))
+                .ok_or_else(|| {
+                    ApiError::validation("Invalid time", [(field, "an RFC 3339 timestamp")])
+                })
         })
         .transpose()
 }
@@ -76,8 +78,15 @@ fn parse_time(field: &'static str, value: Option<String>) -> ApiResult<Option<St
 /// Lists audit events.
 #[utoipa::path(get, path = "/admin/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = AuditList)))]
-async fn list_audit(State(state): State<AppState>, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Json<AuditList>> {
-    let page = Pagination { limit: q.limit, offset: q.offset }.page()?;
+async fn list_audit(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditList>> {
+    let page = Pagination {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .page()?;
     let filter = agented_store::AuditFilter {
         action: q.action.filter(|a| !a.is_empty()),
         since: parse_time("since", q.since)?,

@@ -115,7 +115,8 @@ async fn login(
     .into_response();
     let header_value = HeaderValue::from_str(&cookie).map_err(|_| ApiError::internal())?;
     resp.headers_mut().insert(header::SET_COOKIE, header_value);
-    resp.extensions_mut().insert(crate::auth::AccessKeyId(principal.key_id));
+    resp.extensions_mut()
+        .insert(crate::auth::AccessKeyId(principal.key_id));
     Ok(resp)
 }
 
@@ -146,7 +147,12 @@ pub struct Me {
 /// Who the caller is.
 #[utoipa::path(get, path = "/auth/me", tag = "auth", responses((status = 200, body = Me)))]
 async fn me(Extension(p): Extension<Principal>) -> Json<Me> {
-    Json(Me { key_id: p.key_id, role: p.role, label: p.label, via: p.via })
+    Json(Me {
+        key_id: p.key_id,
+        role: p.role,
+        label: p.label,
+        via: p.via,
+    })
 }
 
 /// `POST /auth/stream-token` body.
@@ -178,10 +184,18 @@ async fn stream_token(
     if !body.path.starts_with('/') || body.path.contains('?') || body.path.len() > 512 {
         return Err(ApiError::validation(
             "path must be an absolute path without a query",
-            [("path", "an absolute path such as /admin/executions/exec-…/stream")],
+            [(
+                "path",
+                "an absolute path such as /admin/executions/exec-…/stream",
+            )],
         ));
     }
-    let claims = token::claims(&p.key_id, now(), STREAM_TOKEN_TTL_SECS, Some(body.path.clone()));
+    let claims = token::claims(
+        &p.key_id,
+        now(),
+        STREAM_TOKEN_TTL_SECS,
+        Some(body.path.clone()),
+    );
     let expires_at = chrono::DateTime::from_timestamp(claims.exp, 0)
         .map(agented_domain::time::to_rfc3339)
         .unwrap_or_default();
@@ -203,6 +217,11 @@ impl axum::extract::FromRequestParts<AppState> for IsHttps {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let cfg = &state.config;
-        Ok(IsHttps(is_https(&parts.headers, &parts.extensions, &cfg.trusted_proxies, cfg.force_https)))
+        Ok(IsHttps(is_https(
+            &parts.headers,
+            &parts.extensions,
+            &cfg.trusted_proxies,
+            cfg.force_https,
+        )))
     }
 }

@@ -57,7 +57,10 @@ pub struct Readiness {
 /// Whether the server can serve: the database answers. 503 when it does not.
 #[utoipa::path(get, path = "/health/readiness", tag = "health",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
-async fn readiness(State(state): State<AppState>, principal: Option<Extension<Principal>>) -> Response {
+async fn readiness(
+    State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
+) -> Response {
     let health = state.store.health().await;
     let status = if health.is_ok() { "ok" } else { "degraded" };
     let components = principal.map(|_| {
@@ -78,8 +81,19 @@ async fn readiness(State(state): State<AppState>, principal: Option<Extension<Pr
             "uptime_seconds": state.started_at.elapsed().as_secs(),
         })
     });
-    let code = if health.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (code, Json(Readiness { status, timestamp: agented_domain::time::now_rfc3339(), components }))
+    let code = if health.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        code,
+        Json(Readiness {
+            status,
+            timestamp: agented_domain::time::now_rfc3339(),
+            components,
+        }),
+    )
         .into_response()
 }
 
@@ -102,7 +116,11 @@ async fn auth_status(
 ) -> ApiResult<Json<AuthStatus>> {
     let needs_setup =
         state.config.env_api_key_hash.is_none() && state.store.count_active_api_keys().await? == 0;
-    Ok(Json(AuthStatus { needs_setup, auth_required: true, authenticated: principal.is_some() }))
+    Ok(Json(AuthStatus {
+        needs_setup,
+        auth_required: true,
+        authenticated: principal.is_some(),
+    }))
 }
 
 /// `POST /health/setup` body.
@@ -144,19 +162,26 @@ async fn setup(
         entity_type: Some("api_key".into()),
         outcome: outcome.into(),
         actor: "setup".into(),
-        details: Some(serde_json::json!({"reason": reason, "client_ip": req_ip.0.map(|i| i.to_string())})),
+        details: Some(
+            serde_json::json!({"reason": reason, "client_ip": req_ip.0.map(|i| i.to_string())}),
+        ),
         request_id: Some(request_id.0.clone()),
         ..Default::default()
     };
     let from_loopback = req_ip.0.is_some_and(|ip| ip.is_loopback());
     if !from_loopback && !state.config.allow_remote_setup {
-        state.store.record_audit(audit("denied", "not from loopback")).await?;
+        state
+            .store
+            .record_audit(audit("denied", "not from loopback"))
+            .await?;
         return Err(ApiError::forbidden(
             "Setup is only allowed from the server's own machine (set AGENTED_ALLOW_REMOTE_SETUP=1 to allow it remotely)",
         ));
     }
     if state.config.env_api_key_hash.is_some() {
-        return Err(ApiError::forbidden("Setup is not needed: AGENTED_API_KEY is set"));
+        return Err(ApiError::forbidden(
+            "Setup is not needed: AGENTED_API_KEY is set",
+        ));
     }
     // The body is optional: an empty POST uses the default label.
     let request: SetupRequest = if body.iter().all(u8::is_ascii_whitespace) {
@@ -170,7 +195,10 @@ async fn setup(
         .filter(|l| !l.is_empty())
         .unwrap_or_else(|| "admin".to_owned());
     if label.chars().count() > 200 {
-        return Err(ApiError::validation("label is too long", [("label", "at most 200 characters")]));
+        return Err(ApiError::validation(
+            "label is too long",
+            [("label", "at most 200 characters")],
+        ));
     }
     let key = keys::generate();
     let new = NewApiKey {
@@ -182,8 +210,13 @@ async fn setup(
         created_by: Some("setup".into()),
     };
     let Some(record) = state.store.create_first_api_key(new).await? else {
-        state.store.record_audit(audit("denied", "already set up")).await?;
-        return Err(ApiError::forbidden("Setup has already been done: an API key exists"));
+        state
+            .store
+            .record_audit(audit("denied", "already set up"))
+            .await?;
+        return Err(ApiError::forbidden(
+            "Setup has already been done: an API key exists",
+        ));
     };
     let mut entry = audit("success", "first admin key created");
     entry.entity_id = Some(record.id.clone());
@@ -225,14 +258,20 @@ async fn verify_key(
     ApiJson(body): ApiJson<VerifyKeyRequest>,
 ) -> ApiResult<Json<VerifyKeyResponse>> {
     match principal_for_key(&state, body.api_key.trim()).await {
-        Ok(p) => Ok(Json(VerifyKeyResponse { valid: true, message: format!("Valid {} key", p.role) })),
+        Ok(p) => Ok(Json(VerifyKeyResponse {
+            valid: true,
+            message: format!("Valid {} key", p.role),
+        })),
         Err(AuthFailure::Invalid(why)) => {
             if let Some(ip) = req_ip.0 {
                 if let Err(wait) = state.limiters.auth_failures.check(&ip) {
                     return Err(ApiError::rate_limited(wait));
                 }
             }
-            Ok(Json(VerifyKeyResponse { valid: false, message: why.to_owned() }))
+            Ok(Json(VerifyKeyResponse {
+                valid: false,
+                message: why.to_owned(),
+            }))
         }
         Err(AuthFailure::Store(e)) => Err(e.into()),
     }
@@ -248,7 +287,9 @@ pub struct InstanceId {
 /// The UUID created with this database.
 #[utoipa::path(get, path = "/health/instance-id", tag = "health", responses((status = 200, body = InstanceId)))]
 async fn instance_id(State(state): State<AppState>) -> ApiResult<Json<InstanceId>> {
-    Ok(Json(InstanceId { instance_id: state.store.instance_id().await? }))
+    Ok(Json(InstanceId {
+        instance_id: state.store.instance_id().await?,
+    }))
 }
 
 /// The client's address as the gate resolved it (peer, or trusted proxy's `X-Forwarded-For`).
@@ -261,6 +302,10 @@ impl axum::extract::FromRequestParts<AppState> for ClientIp {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(&parts.headers, &parts.extensions, &state.config.trusted_proxies)))
+        Ok(ClientIp(client_ip(
+            &parts.headers,
+            &parts.extensions,
+            &state.config.trusted_proxies,
+        )))
     }
 }

@@ -29,7 +29,9 @@ pub struct Version {
 /// The server's version.
 #[utoipa::path(get, path = "/api/version", tag = "meta", responses((status = 200, body = Version)))]
 async fn version() -> Json<Version> {
-    Json(Version { version: env!("CARGO_PKG_VERSION") })
+    Json(Version {
+        version: env!("CARGO_PKG_VERSION"),
+    })
 }
 
 /// Prometheus metrics in the text exposition format.
@@ -41,7 +43,10 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 /// The metrics response, also served on `AGENTED_METRICS_BIND` without auth.
 pub fn render_metrics(state: &AppState) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.metrics.render(state.store.pool_stats()),
     )
 }
@@ -49,14 +54,20 @@ pub fn render_metrics(state: &AppState) -> impl IntoResponse {
 /// Interactive API documentation (reads `/openapi.json`).
 #[utoipa::path(get, path = "/docs", tag = "meta", responses((status = 200, content_type = "text/html")))]
 async fn docs() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], include_str!("../../assets/docs.html"))
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        include_str!("../../assets/docs.html"),
+    )
 }
 
 /// The docs page's script (a separate file so the Content-Security-Policy needs no inline script).
 #[utoipa::path(get, path = "/docs/app.js", tag = "meta", responses((status = 200, content_type = "text/javascript")))]
 async fn docs_script() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
         include_str!("../../assets/docs.js"),
     )
 }

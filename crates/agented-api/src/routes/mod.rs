@@ -18,6 +18,8 @@ pub struct MessageBody {
 impl MessageBody {
     /// A message body.
     pub fn new(message: impl Into<String>) -> axum::Json<MessageBody> {
-        axum::Json(MessageBody { message: message.into() })
+        axum::Json(MessageBody {
+            message: message.into(),
+        })
     }
 }

@@ -87,9 +87,16 @@ async fn list_roles(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ListRolesQuery>,
 ) -> ApiResult<Json<RoleList>> {
-    let page = Pagination { limit: q.limit, offset: q.offset }.page()?;
+    let page = Pagination {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .page()?;
     let keys = state.store.list_api_keys(page, q.include_revoked).await?;
-    Ok(Json(RoleList { roles: keys.items.into_iter().map(Into::into).collect(), total_count: keys.total_count }))
+    Ok(Json(RoleList {
+        roles: keys.items.into_iter().map(Into::into).collect(),
+        total_count: keys.total_count,
+    }))
 }
 
 /// `POST /admin/rbac/roles` body.
@@ -124,10 +131,16 @@ pub struct CreatedRole {
 fn validate_label(label: &str) -> ApiResult<String> {
     let label = label.trim();
     if label.is_empty() || label.chars().count() > 200 {
-        return Err(ApiError::validation("Invalid label", [("label", "1 to 200 characters")]));
+        return Err(ApiError::validation(
+            "Invalid label",
+            [("label", "1 to 200 characters")],
+        ));
     }
     if label.chars().any(char::is_control) {
-        return Err(ApiError::validation("Invalid label", [("label", "no control characters")]));
+        return Err(ApiError::validation(
+            "Invalid label",
+            [("label", "no control characters")],
+        ));
     }
     Ok(label.to_owned())
 }
@@ -154,8 +167,15 @@ async fn create_role(
             created_by: Some(actor.key_id.clone()),
         })
         .await?;
-    audit(&state, "api_key.create", &record.id, &actor, &request_id, serde_json::json!({"role": record.role}))
-        .await?;
+    audit(
+        &state,
+        "api_key.create",
+        &record.id,
+        &actor,
+        &request_id,
+        serde_json::json!({"role": record.role}),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedRole {
@@ -173,7 +193,10 @@ async fn create_role(
 /// One key.
 #[utoipa::path(get, path = "/admin/rbac/roles/{id}", tag = "rbac", params(("id" = String, Path)),
     responses((status = 200, body = RoleView), (status = 404, body = crate::error::ErrorBody)))]
-async fn get_role(State(state): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<RoleView>> {
+async fn get_role(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RoleView>> {
     Ok(Json(state.store.api_key(&id).await?.into()))
 }
 
@@ -199,11 +222,30 @@ async fn update_role(
 ) -> ApiResult<Json<RoleView>> {
     let label = body.label.as_deref().map(validate_label).transpose()?;
     if label.is_none() && body.role.is_none() {
-        return Err(ApiError::validation("Nothing to change", [("body", "give label and/or role")]));
+        return Err(ApiError::validation(
+            "Nothing to change",
+            [("body", "give label and/or role")],
+        ));
     }
-    let record = state.store.update_api_key(&id, ApiKeyUpdate { label, role: body.role }).await?;
-    audit(&state, "api_key.update", &id, &actor, &request_id, serde_json::json!({"role": record.role}))
+    let record = state
+        .store
+        .update_api_key(
+            &id,
+            ApiKeyUpdate {
+                label,
+                role: body.role,
+            },
+        )
         .await?;
+    audit(
+        &state,
+        "api_key.update",
+        &id,
+        &actor,
+        &request_id,
+        serde_json::json!({"role": record.role}),
+    )
+    .await?;
     Ok(Json(record.into()))
 }
 
@@ -218,7 +260,15 @@ async fn revoke_role(
 ) -> ApiResult<Json<MessageBody>> {
     let revoked = state.store.revoke_api_key(&id).await?;
     if revoked {
-        audit(&state, "api_key.revoke", &id, &actor, &request_id, serde_json::json!({})).await?;
+        audit(
+            &state,
+            "api_key.revoke",
+            &id,
+            &actor,
+            &request_id,
+            serde_json::json!({}),
+        )
+        .await?;
         Ok(MessageBody::new("Key revoked"))
     } else {
         Ok(MessageBody::new("Key was already revoked"))
@@ -236,9 +286,13 @@ pub struct Permissions {
 #[utoipa::path(get, path = "/admin/rbac/permissions", tag = "rbac",
     responses((status = 200, body = Permissions)))]
 async fn permissions() -> Json<Permissions> {
-    let roles: serde_json::Map<String, serde_json::Value> =
-        Role::ALL.iter().map(|r| (r.as_str().to_owned(), serde_json::json!(r.permissions()))).collect();
-    Json(Permissions { roles: roles.into() })
+    let roles: serde_json::Map<String, serde_json::Value> = Role::ALL
+        .iter()
+        .map(|r| (r.as_str().to_owned(), serde_json::json!(r.permissions())))
+        .collect();
+    Json(Permissions {
+        roles: roles.into(),
+    })
 }
 
 async fn audit(

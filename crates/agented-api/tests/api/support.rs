@@ -34,7 +34,10 @@ pub struct Req {
 impl Req {
     pub fn new(method: Method, uri: &str) -> Req {
         Req {
-            builder: Request::builder().method(method).uri(uri).header("host", "localhost:20000"),
+            builder: Request::builder()
+                .method(method)
+                .uri(uri)
+                .header("host", "localhost:20000"),
             body: Body::empty(),
             peer: Some("127.0.0.1:50000".parse().expect("addr")),
         }
@@ -62,7 +65,7 @@ impl Req {
         self.body = Body::from(bytes);
         self
     }
-    pub fn from_ip(mut self, peer: &str) -> Req {
+    pub fn peer(mut self, peer: &str) -> Req {
         self.peer = Some(peer.parse().expect("addr"));
         self
     }
@@ -75,12 +78,17 @@ impl TestApp {
 
     pub async fn with_config(tweak: impl FnOnce(&mut ApiConfig)) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::connect(&StoreConfig::sqlite(&dir.path().join("agented.db"))).await.expect("store");
+        let store = Store::connect(&StoreConfig::sqlite(&dir.path().join("agented.db")))
+            .await
+            .expect("store");
         store.migrate(None).await.expect("migrate");
         store.seed().await.expect("seed");
         let mut config = ApiConfig::for_tests(SECRET);
         tweak(&mut config);
-        TestApp { state: AppState::new(store, config), _dir: dir }
+        TestApp {
+            state: AppState::new(store, config),
+            _dir: dir,
+        }
     }
 
     pub async fn send(&self, req: Req) -> Reply {
@@ -88,13 +96,26 @@ impl TestApp {
         if let Some(peer) = req.peer {
             request.extensions_mut().insert(ConnectInfo(peer));
         }
-        let response = agented_api::app(self.state.clone()).oneshot(request).await.expect("infallible");
+        let response = agented_api::app(self.state.clone())
+            .oneshot(request)
+            .await
+            .expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
-        Reply { status, headers, body, text }
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     /// Runs setup and returns the admin key.
@@ -107,18 +128,35 @@ impl TestApp {
     /// Creates a key with `role` using `admin` and returns (id, key).
     pub async fn key_with_role(&self, admin: &str, role: &str) -> (String, String) {
         let r = self
-            .send(Req::post("/admin/rbac/roles").key(admin).json(serde_json::json!({"label": role, "role": role})))
+            .send(
+                Req::post("/admin/rbac/roles")
+                    .key(admin)
+                    .json(serde_json::json!({"label": role, "role": role})),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        (r.body["id"].as_str().expect("id").to_owned(), r.body["api_key"].as_str().expect("key").to_owned())
+        (
+            r.body["id"].as_str().expect("id").to_owned(),
+            r.body["api_key"].as_str().expect("key").to_owned(),
+        )
     }
 
     /// Logs in with `key` and returns the cookie pair `agented_session=…`.
     pub async fn login(&self, key: &str) -> String {
-        let r = self.send(Req::post("/auth/login").json(serde_json::json!({"api_key": key}))).await;
+        let r = self
+            .send(Req::post("/auth/login").json(serde_json::json!({"api_key": key})))
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-        let cookie = r.headers.get("set-cookie").expect("cookie").to_str().expect("ascii");
-        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+        let cookie = r
+            .headers
+            .get("set-cookie")
+            .expect("cookie")
+            .to_str()
+            .expect("ascii");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
         cookie.split(';').next().expect("pair").to_owned()
     }
 }
@@ -128,6 +166,10 @@ pub fn assert_error(r: &Reply, status: StatusCode, code: &str) {
     assert_eq!(r.status, status, "{}", r.text);
     assert_eq!(r.body["code"], code, "{}", r.text);
     assert_eq!(r.body["message"], r.body["error"]);
-    let header = r.headers.get("x-request-id").and_then(|v| v.to_str().ok()).expect("request id header");
+    let header = r
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("request id header");
     assert_eq!(r.body["request_id"], header, "{}", r.text);
 }

@@ -20,13 +20,30 @@ fn key(id: &str, hash: &str, role: Role) -> NewApiKey {
 async fn keys_are_found_by_hash_until_revoked() {
     for db in migrated_both().await {
         let s = &db.store;
-        s.create_api_key(key("role-a", "hash-a", Role::Editor)).await.expect("create");
-        let found = s.active_api_key_by_hash("hash-a").await.expect("query").expect("found");
+        s.create_api_key(key("role-a", "hash-a", Role::Editor))
+            .await
+            .expect("create");
+        let found = s
+            .active_api_key_by_hash("hash-a")
+            .await
+            .expect("query")
+            .expect("found");
         assert_eq!((found.id.as_str(), found.role), ("role-a", Role::Editor));
         assert!(s.revoke_api_key("role-a").await.expect("revoke"));
-        assert!(!s.revoke_api_key("role-a").await.expect("revoke twice"), "{}", db.name);
-        assert!(s.active_api_key_by_hash("hash-a").await.expect("query").is_none());
-        assert!(matches!(s.revoke_api_key("role-missing").await, Err(StoreError::NotFound(_))));
+        assert!(
+            !s.revoke_api_key("role-a").await.expect("revoke twice"),
+            "{}",
+            db.name
+        );
+        assert!(s
+            .active_api_key_by_hash("hash-a")
+            .await
+            .expect("query")
+            .is_none());
+        assert!(matches!(
+            s.revoke_api_key("role-missing").await,
+            Err(StoreError::NotFound(_))
+        ));
         assert_eq!(s.count_active_api_keys().await.expect("count"), 0);
     }
 }
@@ -36,26 +53,62 @@ async fn listing_paginates_and_hides_revoked_keys_unless_asked() {
     for db in migrated_both().await {
         let s = &db.store;
         for i in 0..5 {
-            s.create_api_key(key(&format!("role-{i}"), &format!("h{i}"), Role::Viewer)).await.expect("create");
+            s.create_api_key(key(&format!("role-{i}"), &format!("h{i}"), Role::Viewer))
+                .await
+                .expect("create");
         }
         s.revoke_api_key("role-0").await.expect("revoke");
-        let page = s.list_api_keys(PageRequest { limit: 2, offset: 0 }, false).await.expect("list");
+        let page = s
+            .list_api_keys(
+                PageRequest {
+                    limit: 2,
+                    offset: 0,
+                },
+                false,
+            )
+            .await
+            .expect("list");
         assert_eq!((page.items.len(), page.total_count), (2, 4), "{}", db.name);
-        let all = s.list_api_keys(PageRequest { limit: 50, offset: 0 }, true).await.expect("list");
+        let all = s
+            .list_api_keys(
+                PageRequest {
+                    limit: 50,
+                    offset: 0,
+                },
+                true,
+            )
+            .await
+            .expect("list");
         assert_eq!(all.total_count, 5);
         let updated = s
-            .update_api_key("role-1", ApiKeyUpdate { label: Some("renamed".into()), role: Some(Role::Admin) })
+            .update_api_key(
+                "role-1",
+                ApiKeyUpdate {
+                    label: Some("renamed".into()),
+                    role: Some(Role::Admin),
+                },
+            )
             .await
             .expect("update");
-        assert_eq!((updated.label.as_str(), updated.role), ("renamed", Role::Admin));
+        assert_eq!(
+            (updated.label.as_str(), updated.role),
+            ("renamed", Role::Admin)
+        );
     }
 }
 
 #[tokio::test]
 async fn a_duplicate_key_hash_is_a_conflict() {
     for db in migrated_both().await {
-        db.store.create_api_key(key("role-a", "same", Role::Viewer)).await.expect("create");
-        let err = db.store.create_api_key(key("role-b", "same", Role::Viewer)).await.expect_err("dup");
+        db.store
+            .create_api_key(key("role-a", "same", Role::Viewer))
+            .await
+            .expect("create");
+        let err = db
+            .store
+            .create_api_key(key("role-b", "same", Role::Viewer))
+            .await
+            .expect_err("dup");
         assert!(matches!(err, StoreError::Conflict(_)), "{}: {err}", db.name);
     }
 }
@@ -67,7 +120,8 @@ async fn only_one_of_many_concurrent_first_keys_is_created() {
             .map(|i| {
                 let s = db.store.clone();
                 tokio::spawn(async move {
-                    s.create_first_api_key(key(&format!("role-{i}"), &format!("h{i}"), Role::Admin)).await
+                    s.create_first_api_key(key(&format!("role-{i}"), &format!("h{i}"), Role::Admin))
+                        .await
                 })
             })
             .collect();
@@ -79,6 +133,11 @@ async fn only_one_of_many_concurrent_first_keys_is_created() {
             }
         }
         assert_eq!(created, 1, "{}", db.name);
-        assert_eq!(db.store.count_active_api_keys().await.expect("count"), 1, "{}", db.name);
+        assert_eq!(
+            db.store.count_active_api_keys().await.expect("count"),
+            1,
+            "{}",
+            db.name
+        );
     }
 }

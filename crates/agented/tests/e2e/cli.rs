@@ -7,11 +7,22 @@ fn help_names_the_subcommands_and_environment_variables() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (status, out, _) = run(dir.path(), &[], &["--help"]);
     assert!(status.success());
-    for word in ["serve", "migrate", "keys", "doctor", "version", "AGENTED_DATA_DIR", "AGENTED_BIND"] {
+    for word in [
+        "serve",
+        "migrate",
+        "keys",
+        "doctor",
+        "version",
+        "AGENTED_DATA_DIR",
+        "AGENTED_BIND",
+    ] {
         assert!(out.contains(word), "--help lacks {word}:\n{out}");
     }
     let (_, out, _) = run(dir.path(), &[], &["migrate", "--help"]);
-    assert!(out.contains("--dry-run") && out.contains("AGENTED_DATABASE_URL"), "{out}");
+    assert!(
+        out.contains("--dry-run") && out.contains("AGENTED_DATABASE_URL"),
+        "{out}"
+    );
     let (status, out, _) = run(dir.path(), &[], &["version"]);
     assert!(status.success() && out.starts_with("agented "), "{out}");
 }
@@ -53,13 +64,36 @@ fn migrate_dry_run_lists_then_migrate_applies() {
 fn keys_can_be_created_listed_and_revoked_from_the_command_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
-    let (status, out, err) = run(&data, &[], &["keys", "create", "--role", "editor", "--label", "deploy bot"]);
+    let (status, out, err) = run(
+        &data,
+        &[],
+        &[
+            "keys",
+            "create",
+            "--role",
+            "editor",
+            "--label",
+            "deploy bot",
+        ],
+    );
     assert!(status.success(), "{err}");
-    let key = out.lines().map(str::trim).find(|l| l.starts_with("agd_")).expect("key").to_owned();
+    let key = out
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("agd_"))
+        .expect("key")
+        .to_owned();
     let (_, list, _) = run(&data, &[], &["keys", "list"]);
-    assert!(list.contains("deploy bot") && list.contains("editor"), "{list}");
+    assert!(
+        list.contains("deploy bot") && list.contains("editor"),
+        "{list}"
+    );
     assert!(!list.contains(&key), "listing must never show the key");
-    let (status, _, err) = run(&data, &[], &["keys", "create", "--role", "root", "--label", "x"]);
+    let (status, _, err) = run(
+        &data,
+        &[],
+        &["keys", "create", "--role", "root", "--label", "x"],
+    );
     assert!(!status.success() && err.contains("root"), "{err}");
     let (status, out, err) = run(&data, &[], &["keys", "revoke", "role-doesnotexist"]);
     assert!(!status.success(), "{out}{err}");
@@ -72,7 +106,14 @@ fn doctor_reports_each_check_and_the_backends() {
     run(&data, &[], &["migrate"]);
     let (status, out, err) = run(&data, &[], &["doctor"]);
     assert!(status.success(), "{out}{err}");
-    for word in ["data folder", "database", "claude", "opencode", "gemini", "codex"] {
+    for word in [
+        "data folder",
+        "database",
+        "claude",
+        "opencode",
+        "gemini",
+        "codex",
+    ] {
         assert!(out.contains(word), "doctor lacks {word}:\n{out}");
     }
 }

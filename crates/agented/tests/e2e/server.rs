@@ -10,14 +10,27 @@ async fn a_fresh_start_creates_the_data_folder_database_and_secret_key_and_expla
     let data = dir.path().join("data");
     let server = Server::start(&data, &[]);
     let banner = server.stdout();
-    assert!(banner.contains("listening on http://127.0.0.1:"), "{banner}");
-    assert!(banner.contains("agented keys create --role admin"), "{banner}");
+    assert!(
+        banner.contains("listening on http://127.0.0.1:"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("agented keys create --role admin"),
+        "{banner}"
+    );
     assert!(banner.contains("/health/setup"), "{banner}");
     assert!(data.join("agented.db").is_file());
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(data.join("secret.key")).expect("secret").permissions().mode();
+    let mode = std::fs::metadata(data.join("secret.key"))
+        .expect("secret")
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
-    let r = client().get(server.url("/health/liveness")).send().await.expect("liveness");
+    let r = client()
+        .get(server.url("/health/liveness"))
+        .send()
+        .await
+        .expect("liveness");
     assert_eq!(r.status(), 200);
     setup(&server).await;
     let (status, logs) = server.terminate();
@@ -40,13 +53,28 @@ async fn a_session_issued_before_a_restart_is_still_valid_after_it() {
         .await
         .expect("login");
     assert_eq!(login.status(), 200);
-    let cookie = login.headers()["set-cookie"].to_str().expect("ascii").split(';').next().expect("pair").to_owned();
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
     let (status, _) = server.terminate();
     assert!(status.success());
 
     let restarted = Server::start(&data, &[]);
-    let me = client().get(restarted.url("/auth/me")).header("cookie", &cookie).send().await.expect("me");
-    assert_eq!(me.status(), 200, "the secret key was reused, so the session survives");
+    let me = client()
+        .get(restarted.url("/auth/me"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(
+        me.status(),
+        200,
+        "the secret key was reused, so the session survives"
+    );
 }
 
 #[tokio::test]
@@ -67,16 +95,24 @@ async fn sigterm_lets_an_in_flight_request_finish_and_exits_0() {
     .expect("write head");
     std::thread::sleep(std::time::Duration::from_millis(200));
     let pid = server.child.id().to_string();
-    std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
     std::thread::sleep(std::time::Duration::from_millis(200));
-    stream.write_all(&body.as_bytes()[5..]).expect("finish body");
+    stream
+        .write_all(&body.as_bytes()[5..])
+        .expect("finish body");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("\"valid\":false"));
     let (status, logs) = server.terminate();
     assert!(status.success(), "{status:?}\n{logs}");
-    assert!(logs.contains("shutting down") && logs.contains("stopped"), "{logs}");
+    assert!(
+        logs.contains("shutting down") && logs.contains("stopped"),
+        "{logs}"
+    );
 }
 
 #[tokio::test]
@@ -86,27 +122,64 @@ async fn logs_are_json_lines_with_request_ids_and_never_contain_keys_or_cookies(
     let server = Server::start(&data, &[("AGENTED_LOG_FORMAT", "json")]);
     let key = setup(&server).await;
     let c = client();
-    let r = c.get(server.url("/admin/rbac/roles")).header("x-api-key", &key).header("x-request-id", "trace-me-1").send().await.expect("list");
+    let r = c
+        .get(server.url("/admin/rbac/roles"))
+        .header("x-api-key", &key)
+        .header("x-request-id", "trace-me-1")
+        .send()
+        .await
+        .expect("list");
     assert_eq!(r.status(), 200);
-    let login = c.post(server.url("/auth/login")).json(&serde_json::json!({"api_key": key})).send().await.expect("login");
-    let cookie = login.headers()["set-cookie"].to_str().expect("ascii").to_owned();
-    let session = cookie.split(';').next().and_then(|p| p.split_once('=')).map(|(_, v)| v.to_owned()).expect("value");
-    c.get(server.url("/auth/me")).header("cookie", format!("agented_session={session}")).send().await.expect("me");
-    c.get(server.url("/auth/me")).header("authorization", format!("Bearer {key}")).send().await.expect("bearer");
+    let login = c
+        .post(server.url("/auth/login"))
+        .json(&serde_json::json!({"api_key": key}))
+        .send()
+        .await
+        .expect("login");
+    let cookie = login.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let session = cookie
+        .split(';')
+        .next()
+        .and_then(|p| p.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .expect("value");
+    c.get(server.url("/auth/me"))
+        .header("cookie", format!("agented_session={session}"))
+        .send()
+        .await
+        .expect("me");
+    c.get(server.url("/auth/me"))
+        .header("authorization", format!("Bearer {key}"))
+        .send()
+        .await
+        .expect("bearer");
     let (_, logs) = server.terminate();
     assert!(!logs.contains(&key), "the API key leaked into the logs");
-    assert!(!logs.contains(&session), "the session cookie leaked into the logs");
+    assert!(
+        !logs.contains(&session),
+        "the session cookie leaked into the logs"
+    );
     let mut access_lines = 0;
     for line in logs.lines() {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
         if v["target"] == "agented::access" {
             access_lines += 1;
             assert!(v["span"]["request_id"].is_string(), "{line}");
-            assert!(v["status"].is_number() && v["duration_ms"].is_number() && v["key_id"].is_string(), "{line}");
+            assert!(
+                v["status"].is_number() && v["duration_ms"].is_number() && v["key_id"].is_string(),
+                "{line}"
+            );
         }
     }
     assert!(access_lines >= 4, "{logs}");
-    assert!(logs.contains("\"request_id\":\"trace-me-1\""), "the client's request id is on its lines");
+    assert!(
+        logs.contains("\"request_id\":\"trace-me-1\""),
+        "the client's request id is on its lines"
+    );
 }
 
 #[tokio::test]
@@ -114,7 +187,11 @@ async fn a_header_injection_attempt_in_x_request_id_is_not_echoed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = Server::start(&dir.path().join("data"), &[]);
     let addr = server.base.trim_start_matches("http://").to_owned();
-    for id in ["abc\r\nSet-Cookie: pwned=1", "abc%0d%0aSet-Cookie:%20pwned=1", "abc\rSet-Cookie: pwned=1"] {
+    for id in [
+        "abc\r\nSet-Cookie: pwned=1",
+        "abc%0d%0aSet-Cookie:%20pwned=1",
+        "abc\rSet-Cookie: pwned=1",
+    ] {
         let mut s = std::net::TcpStream::connect(&addr).expect("connect");
         write!(s, "GET /health/liveness HTTP/1.1\r\nHost: {addr}\r\nX-Request-ID: {id}\r\nConnection: close\r\n\r\n")
             .expect("write");
@@ -124,8 +201,14 @@ async fn a_header_injection_attempt_in_x_request_id_is_not_echoed() {
         // Whatever the client smuggles, the response never gains a header from it: a CR/LF pair
         // merely ends the client's header (so "abc" is a sane id and echoed), a bare CR is
         // refused by the HTTP parser, and percent-encoding stays inert text.
-        assert!(!lower.lines().any(|l| l.starts_with("set-cookie")), "{id:?} produced a Set-Cookie:\n{response}");
-        assert!(response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.1 400"), "{response}");
+        assert!(
+            !lower.lines().any(|l| l.starts_with("set-cookie")),
+            "{id:?} produced a Set-Cookie:\n{response}"
+        );
+        assert!(
+            response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.1 400"),
+            "{response}"
+        );
     }
 }
 
@@ -134,15 +217,38 @@ async fn a_key_revoked_with_the_cli_is_refused_by_the_running_server() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let server = Server::start(&data, &[]);
-    let (status, out, err) = run(&data, &[], &["keys", "create", "--role", "viewer", "--label", "ci"]);
+    let (status, out, err) = run(
+        &data,
+        &[],
+        &["keys", "create", "--role", "viewer", "--label", "ci"],
+    );
     assert!(status.success(), "{out}{err}");
-    let key = out.lines().map(str::trim).find(|l| l.starts_with("agd_")).expect("key printed").to_owned();
-    let id = out.split_whitespace().find(|w| w.starts_with("role-")).expect("id").to_owned();
-    let me = client().get(server.url("/auth/me")).header("x-api-key", &key).send().await.expect("me");
+    let key = out
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("agd_"))
+        .expect("key printed")
+        .to_owned();
+    let id = out
+        .split_whitespace()
+        .find(|w| w.starts_with("role-"))
+        .expect("id")
+        .to_owned();
+    let me = client()
+        .get(server.url("/auth/me"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .expect("me");
     assert_eq!(me.status(), 200);
     let (status, out, _) = run(&data, &[], &["keys", "revoke", &id]);
     assert!(status.success() && out.contains("Revoked"), "{out}");
-    let me = client().get(server.url("/auth/me")).header("x-api-key", &key).send().await.expect("me");
+    let me = client()
+        .get(server.url("/auth/me"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .expect("me");
     assert_eq!(me.status(), 401);
 }
 
@@ -180,5 +286,9 @@ async fn sqlx_insert_future_migration(url: &str) {
         ])
         .output()
         .expect("python3");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -77,13 +77,21 @@ impl Server {
             let err = std::fs::read_to_string(&stderr_path).unwrap_or_default();
             panic!("agented did not start: {lines:?}\n{err}");
         };
-        Server { child, base, stderr_path, stdout_lines }
+        Server {
+            child,
+            base,
+            stderr_path,
+            stdout_lines,
+        }
     }
 
     /// What the server printed on stdout so far (waits briefly for the banner to finish).
     pub fn stdout(&self) -> String {
         std::thread::sleep(Duration::from_millis(100));
-        self.stdout_lines.lock().map(|v| v.join("\n")).unwrap_or_default()
+        self.stdout_lines
+            .lock()
+            .map(|v| v.join("\n"))
+            .unwrap_or_default()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -121,12 +129,19 @@ impl Drop for Server {
 
 /// An HTTP client with a timeout.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client")
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
 }
 
 /// Runs setup against `server` and returns the admin key.
 pub async fn setup(server: &Server) -> String {
-    let r = client().post(server.url("/health/setup")).send().await.expect("setup");
+    let r = client()
+        .post(server.url("/health/setup"))
+        .send()
+        .await
+        .expect("setup");
     assert_eq!(r.status(), 201);
     let body: serde_json::Value = r.json().await.expect("json");
     body["api_key"].as_str().expect("key").to_owned()
@@ -134,6 +149,13 @@ pub async fn setup(server: &Server) -> String {
 
 /// Runs the binary to completion and returns (status, stdout, stderr).
 pub fn run(data: &Path, envs: &[(&str, &str)], args: &[&str]) -> (ExitStatus, String, String) {
-    let out = agented(data, envs).args(args).output().expect("run agented");
-    (out.status, String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = agented(data, envs)
+        .args(args)
+        .output()
+        .expect("run agented");
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
