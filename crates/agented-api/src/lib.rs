@@ -16,10 +16,12 @@ pub mod openapi;
 pub mod routes;
 pub mod server;
 pub mod state;
+mod stream_slots;
+pub mod ui;
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::{Extension, Router};
@@ -49,6 +51,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .merge(routes::rbac::routes())
         .merge(routes::audit::routes())
         .merge(routes::meta::routes())
+        .merge(routes::executions::routes())
+        .merge(routes::stream::routes())
         .routes(routes!(openapi_json))
 }
 
@@ -65,7 +69,7 @@ pub fn router(state: AppState) -> Router {
     let json = OpenApiJson(Arc::new(doc.to_json().unwrap_or_else(|_| "{}".to_owned())));
     Router::new()
         .merge(routes)
-        .fallback(fallback)
+        .fallback(ui::fallback)
         .layer(Extension(json))
         .layer(DefaultBodyLimit::max(state.config.body_limit))
         .layer(axum::middleware::from_fn_with_state(
@@ -92,13 +96,4 @@ async fn openapi_json(Extension(json): Extension<OpenApiJson>) -> impl IntoRespo
         [(header::CONTENT_TYPE, "application/json")],
         json.0.as_str().to_owned(),
     )
-}
-
-/// Unknown routes: 404 in the unified body.
-async fn fallback(req: Request) -> ApiError {
-    ApiError::not_found(format!(
-        "No route for {} {}",
-        req.method(),
-        req.uri().path()
-    ))
 }

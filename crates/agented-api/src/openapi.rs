@@ -24,6 +24,7 @@ use crate::auth::policy::{Access, Lookup, PolicyMap};
         (name = "auth", description = "Browser sessions and stream tokens"),
         (name = "rbac", description = "API keys and roles"),
         (name = "audit", description = "The audit trail"),
+        (name = "executions", description = "Runs: start, list, logs, live stream, control, replay, search"),
         (name = "meta", description = "Version, metrics, this document"),
     )
 )]

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use agented_engine::Engine;
 use agented_store::Store;
 
 use crate::auth::limits::Limiters;
@@ -16,8 +17,13 @@ use crate::metrics::Metrics;
 pub struct AppState {
     /// The database.
     pub store: Store,
+    /// The execution engine.
+    pub engine: Engine,
     /// HTTP-layer configuration.
     pub config: Arc<ApiConfig>,
+    /// Becomes true when the server starts shutting down; live streams end on it.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+    pub(crate) stream_slots: Arc<crate::stream_slots::StreamSlots>,
     pub(crate) policy: Arc<PolicyMap>,
     pub(crate) limiters: Arc<Limiters>,
     pub(crate) key_usage: Arc<KeyUsage>,
@@ -27,9 +33,18 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state from an opened, migrated store and the configuration.
-    pub fn new(store: Store, config: ApiConfig) -> AppState {
+    /// Builds the state from an opened, migrated store, the engine and the configuration.
+    /// `shutdown` turns true when the server stops (live streams end then).
+    pub fn new(
+        store: Store,
+        engine: Engine,
+        config: ApiConfig,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> AppState {
         AppState {
+            engine,
+            shutdown,
+            stream_slots: Arc::new(crate::stream_slots::StreamSlots::default()),
             limiters: Arc::new(Limiters::new(&config.rate_limits)),
             store,
             config: Arc::new(config),

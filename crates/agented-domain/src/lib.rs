@@ -7,6 +7,7 @@
 pub mod agent_event;
 pub mod backend;
 pub mod error;
+pub mod execution;
 pub mod id;
 pub mod page;
 pub mod role;
@@ -14,5 +15,6 @@ pub mod time;
 
 pub use backend::Backend;
 pub use error::ErrorKind;
+pub use execution::{ExecutionStatus, LogLine, LogStream};
 pub use page::{Page, PageRequest};
 pub use role::Role;

@@ -13,8 +13,11 @@ mod api_keys;
 mod audit;
 mod connect;
 mod error;
+mod executions;
+mod logs;
 mod meta;
 pub mod migrate;
+pub mod search;
 mod seeds;
 mod settings;
 
@@ -22,7 +25,12 @@ pub use api_keys::{ApiKeyRecord, ApiKeyUpdate, NewApiKey};
 pub use audit::{AuditEntry, AuditEvent, AuditFilter};
 pub use connect::{Dialect, StoreConfig};
 pub use error::StoreError;
+pub use executions::{
+    Completion, ExecutionFilter, ExecutionRecord, NewExecution, ProcessInfo, Usage,
+};
+pub use logs::{system_line, LogChunk, StoredLine};
 pub use meta::DatabaseHealth;
+pub use search::SearchHit;
 
 use sqlx::AnyPool;
 

@@ -42,8 +42,8 @@ macro_rules! migrations {
     };
 }
 
-const SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_foundation");
-const POSTGRES: &[Migration] = migrations!("postgres": 1 "0001_foundation");
+const SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_executions");
+const POSTGRES: &[Migration] = migrations!("postgres": 1 "0001_foundation", 2 "0002_executions");
 
 /// The migrations this binary carries for `dialect`, in version order.
 pub fn builtin(dialect: Dialect) -> &'static [Migration] {

@@ -44,7 +44,20 @@ pub async fn serve(
     let store = open_store(&config, true).await?;
     let api_config = config.api_config(secret);
     let grace = api_config.shutdown_grace;
-    let state = AppState::new(store.clone(), api_config);
+    let engine = agented_engine::Engine::new(store.clone(), config.engine.clone());
+    let recovery = engine
+        .start()
+        .await
+        .context("recovering runs from the last stop")?;
+    if !recovery.interrupted.is_empty() {
+        tracing::warn!(
+            interrupted = recovery.interrupted.len(),
+            killed_process_groups = recovery.killed_groups,
+            "runs left running by the last stop were marked interrupted"
+        );
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let state = AppState::new(store.clone(), engine.clone(), api_config, stop_rx.clone());
 
     let listener = TcpListener::bind(config.bind)
         .await
@@ -62,7 +75,6 @@ pub async fn serve(
     tracing::info!(%addr, startup_ms = started.elapsed().as_millis() as u64, "agented is ready");
 
     let pruner = spawn_limiter_pruning(state.clone());
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.changed().await;
     };
@@ -84,13 +96,18 @@ pub async fn serve(
         grace_secs = grace.as_secs(),
         "shutting down: no new connections, draining requests"
     );
+    // Live streams end and the listener stops accepting; running agents are told to stop
+    // (SIGTERM to their groups) and end `interrupted`, with their last lines stored.
     let _ = stop_tx.send(true);
+    let engine_deadline = config.engine.kill_grace + std::time::Duration::from_secs(5);
+    let engine_stopped = tokio::spawn(async move { engine.shutdown(engine_deadline).await });
     match tokio::time::timeout(grace, server).await {
         Ok(Ok(Ok(()))) => tracing::info!("all requests finished"),
         Ok(Ok(Err(e))) => tracing::error!(error = %e, "server error during shutdown"),
         Ok(Err(e)) => tracing::error!(error = %e, "server task failed"),
         Err(_) => tracing::warn!("grace period over; closing remaining connections"),
     }
+    let _ = engine_stopped.await;
     pruner.abort();
     if let Some(t) = metrics_task {
         t.abort();

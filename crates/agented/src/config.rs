@@ -60,6 +60,8 @@ pub struct Config {
     /// Everything the HTTP layer needs except the secret key, which is loaded after the data
     /// folder is known to be writable.
     pub api: ApiSettings,
+    /// Run limits and places.
+    pub engine: agented_engine::EngineConfig,
 }
 
 /// HTTP settings before the secret key is resolved.
@@ -187,6 +189,61 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "AGENTED_SHUTDOWN_GRACE_SECS",
         "10",
         "How long in-flight requests may take after SIGTERM",
+    ),
+    (
+        "AGENTED_WORKSPACE_ROOT",
+        "",
+        "Runs may only work in folders inside this one; empty means <data>/workspace",
+    ),
+    (
+        "AGENTED_MAX_CONCURRENT_RUNS",
+        "4",
+        "Runs that may be running or paused at once",
+    ),
+    (
+        "AGENTED_MAX_RUNS_PER_BACKEND",
+        "",
+        "Per-backend limits, e.g. claude=2,codex=1",
+    ),
+    (
+        "AGENTED_RUN_TIMEOUT_SECS",
+        "600",
+        "Default time limit of a run (paused time excluded)",
+    ),
+    (
+        "AGENTED_KILL_GRACE_SECS",
+        "10",
+        "Seconds between SIGTERM and SIGKILL when a run is stopped",
+    ),
+    (
+        "AGENTED_PAUSE_LIMIT_SECS",
+        "1800",
+        "A run paused longer than this ends as pause_timeout",
+    ),
+    (
+        "AGENTED_LOG_CAP_BYTES",
+        "52428800",
+        "Log bytes stored per run before storage stops with a marker",
+    ),
+    (
+        "AGENTED_CLAUDE_BIN",
+        "",
+        "Path of the claude executable; empty means claude on PATH",
+    ),
+    (
+        "AGENTED_OPENCODE_BIN",
+        "",
+        "Path of the opencode executable; empty means opencode on PATH",
+    ),
+    (
+        "AGENTED_GEMINI_BIN",
+        "",
+        "Path of the gemini executable; empty means gemini on PATH",
+    ),
+    (
+        "AGENTED_CODEX_BIN",
+        "",
+        "Path of the codex executable; empty means codex on PATH",
     ),
     (
         "AGENTED_CONFIG",
@@ -439,7 +496,9 @@ impl Config {
         if db_max_connections == 0 {
             return Err(err("AGENTED_DB_MAX_CONNECTIONS", "must be at least 1"));
         }
+        let engine = engine_config(s, &data_dir)?;
         Ok(Config {
+            engine,
             bind: socket(s, "AGENTED_BIND")?,
             database_url,
             db_max_connections,
@@ -549,6 +608,67 @@ impl Config {
     }
 }
 
+fn engine_config(
+    s: &Sources,
+    data_dir: &Path,
+) -> Result<agented_engine::EngineConfig, ConfigError> {
+    let mut per_backend = HashMap::new();
+    for pair in list(s, "AGENTED_MAX_RUNS_PER_BACKEND") {
+        let bad = || {
+            err(
+                "AGENTED_MAX_RUNS_PER_BACKEND",
+                format!("{pair:?} is not backend=number"),
+            )
+        };
+        let (name, n) = pair.split_once('=').ok_or_else(bad)?;
+        let backend: agented_domain::Backend = name.trim().parse().map_err(|_| bad())?;
+        per_backend.insert(
+            backend.as_str().to_owned(),
+            n.trim().parse::<usize>().map_err(|_| bad())?,
+        );
+    }
+    let mut executables = HashMap::new();
+    for (var, backend) in [
+        ("AGENTED_CLAUDE_BIN", "claude"),
+        ("AGENTED_OPENCODE_BIN", "opencode"),
+        ("AGENTED_GEMINI_BIN", "gemini"),
+        ("AGENTED_CODEX_BIN", "codex"),
+    ] {
+        if let Some(path) = s.get(var) {
+            executables.insert(backend.to_owned(), PathBuf::from(path));
+        }
+    }
+    let secs = |var: &'static str| -> Result<Duration, ConfigError> {
+        let n: u64 = number(s, var)?;
+        if n == 0 {
+            return Err(err(var, "must be at least 1"));
+        }
+        Ok(Duration::from_secs(n))
+    };
+    let max_concurrent_runs: usize = number(s, "AGENTED_MAX_CONCURRENT_RUNS")?;
+    if max_concurrent_runs == 0 {
+        return Err(err("AGENTED_MAX_CONCURRENT_RUNS", "must be at least 1"));
+    }
+    let log_cap_bytes: u64 = number(s, "AGENTED_LOG_CAP_BYTES")?;
+    if log_cap_bytes < 1024 {
+        return Err(err("AGENTED_LOG_CAP_BYTES", "must be at least 1024"));
+    }
+    Ok(agented_engine::EngineConfig {
+        max_concurrent_runs,
+        max_runs_per_backend: per_backend,
+        workspace_root: s
+            .get("AGENTED_WORKSPACE_ROOT")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| data_dir.join("workspace")),
+        default_timeout: secs("AGENTED_RUN_TIMEOUT_SECS")?,
+        kill_grace: secs("AGENTED_KILL_GRACE_SECS")?,
+        pause_limit: secs("AGENTED_PAUSE_LIMIT_SECS")?,
+        log_cap_bytes,
+        executables,
+        ..agented_engine::EngineConfig::default()
+    })
+}
+
 /// Writes a file readable only by its owner, creating it exclusively so a race cannot leave a
 /// world-readable copy.
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -600,6 +720,9 @@ mod tests {
             ("AGENTED_FORCE_HTTPS", "maybe"),
             ("AGENTED_SECRET_KEY", "short"),
             ("AGENTED_DATABASE_URL", "mysql://x"),
+            ("AGENTED_MAX_CONCURRENT_RUNS", "0"),
+            ("AGENTED_MAX_RUNS_PER_BACKEND", "cursor=2"),
+            ("AGENTED_RUN_TIMEOUT_SECS", "soon"),
         ] {
             let e = load(&[(var, value)]).expect_err(var);
             assert_eq!(e.var, var, "{value}");

@@ -57,7 +57,7 @@ const fn role(method: &'static str, path: &'static str, role: Role) -> RoutePoli
 }
 
 use PublicLimit::{General, Setup};
-use Role::{Admin, Viewer};
+use Role::{Admin, Operator, Viewer};
 
 /// Every route of the API and who may call it.
 pub const ROUTES: &[RoutePolicy] = &[
@@ -80,6 +80,20 @@ pub const ROUTES: &[RoutePolicy] = &[
     role("GET", "/admin/rbac/roles/{id}", Admin),
     role("PUT", "/admin/rbac/roles/{id}", Admin),
     role("DELETE", "/admin/rbac/roles/{id}", Admin),
+    // Runs.
+    role("GET", "/admin/executions", Viewer),
+    role("POST", "/admin/executions", Operator),
+    role("GET", "/admin/executions/queue", Viewer),
+    role("POST", "/admin/executions/bulk-cancel", Operator),
+    role("GET", "/admin/executions/{id}", Viewer),
+    role("DELETE", "/admin/executions/{id}", Operator),
+    role("GET", "/admin/executions/{id}/stream", Viewer),
+    role("POST", "/admin/executions/{id}/cancel", Operator),
+    role("POST", "/admin/executions/{id}/pause", Operator),
+    role("POST", "/admin/executions/{id}/resume", Operator),
+    role("POST", "/admin/executions/{id}/replay", Operator),
+    role("GET", "/admin/executions/{id}/comparison", Viewer),
+    role("GET", "/admin/execution-search", Viewer),
     // Audit trail.
     role("GET", "/admin/audit", Admin),
     // Meta.

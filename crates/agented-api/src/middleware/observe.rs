@@ -196,9 +196,14 @@ mod tests {
         ))
         .await
         .expect("store");
+        let engine =
+            agented_engine::Engine::new(store.clone(), agented_engine::EngineConfig::default());
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
         let state = AppState::new(
             store,
+            engine,
             crate::ApiConfig::for_tests(b"0123456789abcdef0123456789abcdef"),
+            stopped,
         );
         let app = axum::Router::new()
             .route("/boom", get(boom))

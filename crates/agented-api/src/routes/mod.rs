@@ -2,9 +2,11 @@
 
 pub mod audit;
 pub mod auth;
+pub mod executions;
 pub mod health;
 pub mod meta;
 pub mod rbac;
+pub mod stream;
 
 use serde::Serialize;
 

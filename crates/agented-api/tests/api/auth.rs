@@ -179,7 +179,11 @@ async fn readiness_details_only_for_authenticated_callers() {
     assert!(anon.body.get("components").is_none(), "{}", anon.text);
     let authed = app.send(Req::get("/health/readiness").key(&admin)).await;
     assert_eq!(authed.body["components"]["database"]["journal_mode"], "wal");
-    assert_eq!(authed.body["components"]["database"]["schema_version"], 1);
+    let latest = agented_store::migrate::builtin(agented_store::Dialect::Sqlite).len();
+    assert_eq!(
+        authed.body["components"]["database"]["schema_version"],
+        latest
+    );
     let id = app.send(Req::get("/health/instance-id").key(&admin)).await;
     assert_eq!(id.body["instance_id"].as_str().map(str::len), Some(36));
 }

@@ -10,7 +10,7 @@ use crate::support::{assert_error, Req, TestApp};
 async fn unknown_routes_and_wrong_methods_get_the_unified_body() {
     let app = TestApp::new().await;
     assert_error(
-        &app.send(Req::get("/no/such/route")).await,
+        &app.send(Req::get("/admin/no/such/route")).await,
         StatusCode::NOT_FOUND,
         "NOT_FOUND",
     );
@@ -79,7 +79,7 @@ async fn a_sane_request_id_is_echoed_and_anything_else_replaced() {
     assert_eq!(r.headers["x-request-id"], "abc-123_trace");
     for bad in ["has space", &"x".repeat(129), "tab\there"] {
         let r = app
-            .send(Req::get("/nope").header("x-request-id", bad))
+            .send(Req::get("/api/nope").header("x-request-id", bad))
             .await;
         let id = r.headers["x-request-id"].to_str().expect("ascii");
         assert!(
@@ -96,7 +96,7 @@ async fn every_response_carries_the_security_headers() {
     for req in [
         Req::get("/health/liveness"),
         Req::get("/admin/rbac/roles"),
-        Req::get("/missing"),
+        Req::get("/api/missing"),
         Req::get("/docs"),
     ] {
         let r = app.send(req).await;
@@ -220,4 +220,64 @@ async fn docs_and_openapi_are_public() {
         .to_str()
         .expect("ct")
         .starts_with("text/javascript"));
+}
+
+#[tokio::test]
+async fn the_web_ui_is_served_for_client_routes_but_never_under_api_prefixes() {
+    let app = TestApp::new().await;
+    for path in ["/", "/runs/exec-123", "/settings/api-keys"] {
+        let r = app.send(Req::get(path)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(
+            r.headers["content-type"]
+                .to_str()
+                .expect("ct")
+                .starts_with("text/html"),
+            "{path}"
+        );
+        assert!(r.text.contains("<title>"), "{path}: {}", r.text);
+    }
+    for path in [
+        "/admin/nothing",
+        "/api/nothing",
+        "/health/nothing",
+        "/auth/nothing",
+    ] {
+        assert_error(
+            &app.send(Req::get(path)).await,
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+        );
+    }
+    assert_error(
+        &app.send(Req::post("/some/page")).await,
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+    );
+    if agented_api::ui::is_built() {
+        assert_error(
+            &app.send(Req::get("/assets/missing-123.js")).await,
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+        );
+        let index = app.send(Req::get("/")).await;
+        let asset = index
+            .text
+            .split("src=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("script");
+        let js = app.send(Req::get(asset)).await;
+        assert_eq!(js.status, StatusCode::OK);
+        assert!(js.headers["cache-control"]
+            .to_str()
+            .expect("cc")
+            .contains("immutable"));
+        assert!(js.headers["content-type"]
+            .to_str()
+            .expect("ct")
+            .starts_with("text/javascript"));
+    } else {
+        assert!(app.send(Req::get("/")).await.text.contains("npm run build"));
+    }
 }

@@ -4,5 +4,6 @@
 mod access;
 mod auth;
 mod conventions;
+mod executions;
 mod keys;
 mod support;

@@ -12,9 +12,18 @@ use tower::ServiceExt;
 
 pub const SECRET: &[u8] = b"test-secret-key-with-at-least-32-bytes!!";
 
+/// The fake `claude`: prints the recorded `text` capture line by line, slowly enough to watch.
+const FAKE_CLAUDE: &str = concat!(
+    "#!/bin/sh\n",
+    "while IFS= read -r line; do printf '%s\\n' \"$line\"; sleep 0.02; done <<'EOF'\n",
+    include_str!("../../../agented-engine/tests/data/cli-streams/claude/text.stdout.jsonl"),
+    "EOF\n"
+);
+
 pub struct TestApp {
     pub state: AppState,
-    _dir: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
+    _stop: tokio::sync::watch::Sender<bool>,
 }
 
 pub struct Reply {
@@ -85,10 +94,47 @@ impl TestApp {
         store.seed().await.expect("seed");
         let mut config = ApiConfig::for_tests(SECRET);
         tweak(&mut config);
+        // `claude` is a fake that replays a recorded capture; tests can overwrite the script.
+        let fake = dir.path().join("fake-claude");
+        std::fs::write(&fake, FAKE_CLAUDE).expect("fake cli");
+        std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        let workspace = dir.path().join("workspace");
+        std::fs::create_dir_all(&workspace).expect("workspace");
+        let mut engine_config = agented_engine::EngineConfig {
+            workspace_root: workspace,
+            ..Default::default()
+        };
+        engine_config.executables.insert("claude".into(), fake);
+        let engine = agented_engine::Engine::new(store.clone(), engine_config);
+        engine.start().await.expect("engine");
+        let (stop, stopped) = tokio::sync::watch::channel(false);
         TestApp {
-            state: AppState::new(store, config),
-            _dir: dir,
+            state: AppState::new(store, engine, config, stopped),
+            dir,
+            _stop: stop,
         }
+    }
+
+    /// Replaces the fake `claude` script's body.
+    pub fn fake_claude(&self, body: &str) {
+        std::fs::write(
+            self.dir.path().join("fake-claude"),
+            format!("#!/bin/sh\n{body}\n"),
+        )
+        .expect("write fake");
+    }
+
+    /// Sends a request and returns the raw response (for streams).
+    pub async fn raw(&self, req: Req) -> axum::response::Response {
+        let mut request = req.builder.body(req.body).expect("request");
+        if let Some(peer) = req.peer {
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
+        agented_api::app(self.state.clone())
+            .oneshot(request)
+            .await
+            .expect("infallible")
     }
 
     pub async fn send(&self, req: Req) -> Reply {

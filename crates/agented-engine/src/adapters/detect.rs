@@ -87,10 +87,24 @@ pub async fn detect_executable(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        // Dropping the future on timeout must not leave a stray process behind.
+        // Its own group, so a CLI that hangs on --version is stopped with everything it started.
+        .process_group(0)
         .kill_on_drop(true);
-    match tokio::time::timeout(timeout, command.output()).await {
-        Err(_) => detection.problem = Some(format!("--version timed out after {timeout:?}")),
+    let child = match command.spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            detection.problem = Some(format!("could not run --version: {e}"));
+            return detection;
+        }
+    };
+    let pgid = child.id().map(|id| nix::unistd::Pid::from_raw(id as i32));
+    match tokio::time::timeout(timeout, child.wait_with_output()).await {
+        Err(_) => {
+            if let Some(pgid) = pgid {
+                let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+            }
+            detection.problem = Some(format!("--version timed out after {timeout:?}"));
+        }
         Ok(Err(e)) => detection.problem = Some(format!("could not run --version: {e}")),
         Ok(Ok(output)) => {
             let stdout = String::from_utf8_lossy(&output.stdout);

@@ -81,7 +81,11 @@ pub(crate) async fn read_lines<R>(
             if line.last() == Some(&b'\r') {
                 line.pop();
             }
-            out.push((std::mem::take(&mut line), in_split));
+            // A line cut exactly at the cap ends with an empty remainder: its last chunk was
+            // already sent, so the newline adds nothing (no phantom empty line).
+            if !(line.is_empty() && in_split) {
+                out.push((std::mem::take(&mut line), in_split));
+            }
             in_split = false;
         } else if line.len() >= max {
             let cut = utf8_cut(&line);

@@ -53,7 +53,11 @@ fn migrate_dry_run_lists_then_migrate_applies() {
     let data = dir.path().join("data");
     let (status, out, err) = run(&data, &[], &["migrate", "--dry-run"]);
     assert!(status.success(), "{err}");
-    assert!(out.contains("would apply 0001 0001_foundation"), "{out}");
+    assert!(
+        out.contains("would apply 0001 0001_foundation")
+            && out.contains("would apply 0002 0002_executions"),
+        "{out}"
+    );
     let (status, out, _) = run(&data, &[], &["migrate"]);
     assert!(status.success() && out.contains("applied 0001"), "{out}");
     let (_, out, _) = run(&data, &[], &["migrate", "--dry-run"]);
