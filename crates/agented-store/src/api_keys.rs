@@ -171,17 +171,26 @@ impl Store {
         } else {
             "WHERE revoked_at IS NULL"
         };
-        let total: i64 = sqlx::query(&format!("SELECT count(*) AS n FROM api_keys {filter}"))
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
+        // One statement for the page and the total (a window count), so a list costs one round trip.
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM api_keys {filter} ORDER BY created_at DESC, id LIMIT $1 OFFSET $2"
+            "SELECT {COLUMNS}, count(*) OVER () AS total_count FROM api_keys {filter} \
+             ORDER BY created_at DESC, id LIMIT $1 OFFSET $2"
         ))
         .bind(i64::from(page.limit))
         .bind(page.offset as i64)
         .fetch_all(&self.pool)
         .await?;
+        let total = match rows.first() {
+            Some(row) => row.try_get::<i64, _>("total_count")?,
+            // An empty page past the end says nothing about the total; count separately.
+            None if page.offset > 0 => {
+                sqlx::query(&format!("SELECT count(*) AS n FROM api_keys {filter}"))
+                    .fetch_one(&self.pool)
+                    .await?
+                    .try_get("n")?
+            }
+            None => 0,
+        };
         Ok(Page {
             items: rows.iter().map(from_row).collect::<Result<_>>()?,
             total_count: total as u64,

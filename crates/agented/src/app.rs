@@ -143,3 +143,19 @@ async fn print_banner(config: &Config, addr: SocketAddr, state: &AppState) {
         println!("or open http://{addr}/ in a browser on this machine.");
     }
 }
+
+/// Raises the soft limit on open files to the hard limit: every live log stream and every running
+/// agent's pipes hold descriptors, and the usual soft default (1024) is reached long before memory
+/// or CPU are.
+fn raise_open_files_limit() {
+    use nix::sys::resource::{getrlimit, setrlimit, Resource};
+    match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) if soft < hard => {
+            if let Err(e) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+                tracing::warn!(error = %e, soft, hard, "could not raise the open-files limit");
+            }
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not read the open-files limit"),
+    }
+}

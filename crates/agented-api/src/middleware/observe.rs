@@ -34,11 +34,19 @@ pub fn sane_request_id(value: Option<&HeaderValue>) -> Option<String> {
     ok.then(|| String::from_utf8_lossy(bytes).into_owned())
 }
 
+/// A UUID v4 from the thread-local CSPRNG (`Uuid::new_v4` would make a `getrandom` system call on
+/// every request).
+fn new_request_id() -> String {
+    let bytes: [u8; 16] = rand::random();
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
 /// The observe middleware; installed once by `router()`.
 pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let request_id = sane_request_id(req.headers().get(REQUEST_ID))
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let request_id = sane_request_id(req.headers().get(REQUEST_ID)).unwrap_or_else(new_request_id);
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
