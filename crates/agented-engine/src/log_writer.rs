@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::log_bus::LogBus;
 
 /// Chunks waiting to be written, across all runs.
-const QUEUE: usize = 1024;
+const QUEUE: usize = 256;
 /// Most chunks in one transaction.
 const GROUP: usize = 512;
 

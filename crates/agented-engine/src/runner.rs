@@ -21,6 +21,11 @@ use crate::process::{
 
 use ExecutionStatus::{Paused, Running};
 
+/// A batch is handed to the log writer once it holds this many bytes, even before the flush
+/// interval or line count: with at most a few such batches queued per run, memory per running
+/// execution stays bounded whatever the output volume.
+const MAX_BATCH_BYTES: u64 = 512 * 1024;
+
 /// What callers may ask of a running run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Command {
@@ -82,6 +87,8 @@ pub(crate) async fn run(
         kill_grace: ctx.config.kill_grace,
         pause_limit: ctx.config.pause_limit,
         max_line_bytes: ctx.config.max_line_bytes,
+        // Lines waiting between the pipes and the runner; with 1 MiB lines that is still bounded.
+        channel_capacity: 256,
         ..Limits::default()
     };
     let spec = ProcessSpec {
@@ -291,6 +298,7 @@ struct Recorder {
     bytes: u64,
     truncated: bool,
     batch: Vec<StoredLine>,
+    batch_bytes: u64,
     usage: Usage,
     usage_dirty: bool,
     session_id: Option<String>,
@@ -314,6 +322,7 @@ impl Recorder {
             bytes: 0,
             truncated: false,
             batch: Vec::new(),
+            batch_bytes: 0,
             usage: Usage::default(),
             usage_dirty: false,
             session_id: None,
@@ -359,7 +368,9 @@ impl Recorder {
         };
         self.bus.publish_line(&self.id, Arc::new(stored.clone()));
         self.batch.push(stored);
-        if self.batch.len() >= self.flush_lines {
+        self.batch_bytes += len;
+        // Flush on count or size, so a run printing huge lines never holds much in memory.
+        if self.batch.len() >= self.flush_lines || self.batch_bytes >= MAX_BATCH_BYTES {
             self.flush().await;
         }
     }
@@ -411,6 +422,7 @@ impl Recorder {
 
     async fn flush(&mut self) {
         if !self.batch.is_empty() {
+            self.batch_bytes = 0;
             let lines = std::mem::take(&mut self.batch);
             self.ctx_writer
                 .write(LogChunk {

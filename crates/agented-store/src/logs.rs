@@ -66,34 +66,27 @@ impl Store {
     }
 
     /// Up to `max_lines` stored lines of a run with sequence numbers greater than `after`, in order.
-    /// May return a few more than `max_lines` (whole chunks are read).
-    pub async fn log_lines_after(
-        &self,
-        execution_id: &str,
-        after: u64,
-        max_lines: usize,
-    ) -> Result<Vec<StoredLine>> {
+    ///
+    /// Sequence numbers are consecutive, so only chunks starting at or before `after + max_lines` can
+    /// hold the wanted lines: memory stays bounded by `max_lines` plus one chunk, whatever the chunk
+    /// sizes are.
+    pub async fn log_lines_after(&self, execution_id: &str, after: u64, max_lines: usize) -> Result<Vec<StoredLine>> {
+        let upto = after.saturating_add(max_lines.max(1) as u64).min(i64::MAX as u64);
         let rows = sqlx::query(
             "SELECT lines FROM execution_log_chunks WHERE execution_id = $1 AND last_seq > $2 \
-             ORDER BY first_seq LIMIT $3",
+             AND first_seq <= $3 ORDER BY first_seq",
         )
         .bind(execution_id)
         .bind(after as i64)
-        .bind(max_lines.div_ceil(16).max(1) as i64)
+        .bind(upto as i64)
         .fetch_all(&self.pool)
         .await?;
         let mut out = Vec::new();
         for row in rows {
             let text: String = row.try_get("lines")?;
-            let lines: Vec<StoredLine> =
-                serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
-                    table: "execution_log_chunks",
-                    detail: e.to_string(),
-                })?;
-            out.extend(lines.into_iter().filter(|l| l.line.seq > after));
-            if out.len() >= max_lines {
-                break;
-            }
+            let lines: Vec<StoredLine> = serde_json::from_str(&text)
+                .map_err(|e| StoreError::Corrupt { table: "execution_log_chunks", detail: e.to_string() })?;
+            out.extend(lines.into_iter().filter(|l| l.line.seq > after && l.line.seq <= upto));
         }
         Ok(out)
     }
