@@ -148,3 +148,64 @@ async fn sigterm_stops_running_agents_and_marks_them_interrupted() {
         "{last}"
     );
 }
+
+#[tokio::test]
+async fn a_run_streams_over_real_http_sse_and_resumes_after_a_drop() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let cli = dir.path().join("counting-claude");
+    std::fs::write(&cli, "#!/bin/sh\ni=1\nwhile [ $i -le 200 ]; do echo \"line $i\"; i=$((i+1)); sleep 0.005; done\n").expect("write");
+    std::fs::set_permissions(&cli, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let cli = cli.to_string_lossy().into_owned();
+    let server = Server::start(&data, &[("AGENTED_CLAUDE_BIN", cli.as_str())]);
+    let key = setup(&server).await;
+    let id = start_run(&server, &key).await;
+    let url = server.url(&format!("/admin/executions/{id}/stream"));
+
+    // Read part of the stream, then drop the connection mid-run.
+    let mut first = client()
+        .get(&url)
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(first.status(), 200);
+    let mut text = String::new();
+    while !text.contains("id: 50\n") {
+        let chunk = first.chunk().await.expect("chunk").expect("more");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(first);
+    let seen: Vec<u64> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let last = *seen.last().expect("ids");
+
+    // Reconnect with Last-Event-ID: the rest arrives, no line lost or repeated, then `complete`.
+    let rest = client()
+        .get(&url)
+        .header("x-api-key", &key)
+        .header("last-event-id", last.to_string())
+        .send()
+        .await
+        .expect("resume")
+        .text()
+        .await
+        .expect("body");
+    let resumed: Vec<u64> = rest
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    assert_eq!(resumed.first(), Some(&(last + 1)));
+    let all: Vec<u64> = seen.iter().chain(resumed.iter()).copied().collect();
+    assert_eq!(
+        all,
+        (1..=all.len() as u64).collect::<Vec<_>>(),
+        "consecutive ids across the drop"
+    );
+    assert_eq!(all.len(), 201, "200 lines and the exit line");
+    assert!(rest.contains("event: complete"), "{rest}");
+}
