@@ -84,3 +84,48 @@ async fn a_subscriber_to_a_queued_run_waits_for_it_to_start() {
     );
     t.finished(&first.id, 20).await;
 }
+
+#[tokio::test]
+async fn a_slow_subscriber_never_blocks_the_run_and_catches_up_from_storage() {
+    use futures_util::StreamExt;
+    let t = TestEngine::with_claude(
+        "i=1; while [ $i -le 12000 ]; do echo \"line $i\"; i=$((i+1)); done",
+        |_| {},
+    )
+    .await;
+    let rec = t.submit("hello").await;
+    let mut stream = Box::pin(t.engine.subscribe(&rec.id, 0));
+    // Take one item, then stop reading while the run prints far more than the live buffer holds.
+    let first = stream.next().await;
+    assert!(matches!(
+        first,
+        Some(agented_engine::BusItem::Line(_)) | Some(agented_engine::BusItem::Status(_))
+    ));
+    let done = t.finished(&rec.id, 60).await;
+    assert_eq!(
+        done.status,
+        ExecutionStatus::Success,
+        "the run finished while its subscriber stalled"
+    );
+    let mut seqs = Vec::new();
+    if let Some(agented_engine::BusItem::Line(l)) = first {
+        seqs.push(l.line.seq);
+    }
+    let mut completed = false;
+    while let Some(item) = stream.next().await {
+        match item {
+            agented_engine::BusItem::Line(l) => seqs.push(l.line.seq),
+            agented_engine::BusItem::Complete(_) => {
+                completed = true;
+                break;
+            }
+            agented_engine::BusItem::Status(_) => {}
+        }
+    }
+    assert!(completed);
+    assert_eq!(
+        seqs,
+        (1..=12001).collect::<Vec<u64>>(),
+        "every line exactly once, in order"
+    );
+}
