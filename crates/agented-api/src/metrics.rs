@@ -11,22 +11,38 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+// Labels hold `&'static str` so counting a request allocates nothing: methods are a fixed set and
+// routes are interned once each (the router has a bounded number of them).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    method: String,
-    route: String,
+    method: &'static str,
+    route: &'static str,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    method: String,
-    route: String,
+    method: &'static str,
+    route: &'static str,
+}
+
+fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "HEAD" => "HEAD",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    }
 }
 
 /// The server's metrics registry.
 pub struct Metrics {
     registry: Mutex<Registry>,
+    routes: std::sync::RwLock<std::collections::HashMap<String, &'static str>>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     pool_connections: Gauge,
@@ -72,6 +88,7 @@ impl Metrics {
         );
         Metrics {
             registry: Mutex::new(registry),
+            routes: Default::default(),
             requests,
             latency,
             pool_connections,
@@ -81,19 +98,31 @@ impl Metrics {
 
     /// Counts one finished request.
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        let method = method_label(method);
+        let route = self.intern(route);
         self.requests
             .get_or_create(&RequestLabels {
-                method: method.to_owned(),
-                route: route.to_owned(),
+                method,
+                route,
                 status,
             })
             .inc();
         self.latency
-            .get_or_create(&RouteLabels {
-                method: method.to_owned(),
-                route: route.to_owned(),
-            })
+            .get_or_create(&RouteLabels { method, route })
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// The `'static` copy of a route template. Only matched route templates (and the fixed
+    /// "unmatched") reach this, so the leaked set is bounded by the router's size.
+    fn intern(&self, route: &str) -> &'static str {
+        if let Some(r) = self.routes.read().ok().and_then(|m| m.get(route).copied()) {
+            return r;
+        }
+        let Ok(mut map) = self.routes.write() else {
+            return "unknown";
+        };
+        *map.entry(route.to_owned())
+            .or_insert_with(|| Box::leak(route.to_owned().into_boxed_str()))
     }
 
     /// Renders the text exposition format, after updating the pool gauges.

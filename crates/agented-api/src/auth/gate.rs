@@ -55,12 +55,8 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
                     return ApiError::rate_limited(wait).into_response();
                 }
             }
-            // Public routes still recognize a caller (readiness details, auth-status).
-            if let Ok(Some(principal)) =
-                authenticate(&state, req.method(), req.uri(), req.headers()).await
-            {
-                req.extensions_mut().insert(principal);
-            }
+            // Public handlers that care who is calling (readiness, auth-status) ask for a
+            // `MaybePrincipal`; everything else skips the lookup.
             next.run(req).await
         }
         Access::Role(required) => {

@@ -54,3 +54,23 @@ pub struct AccessKeyId(pub String);
 
 /// The id used for `AGENTED_API_KEY` in sessions, audit events and logs.
 pub const ENV_KEY_ID: &str = "env";
+
+/// The caller of a public route, if it sent valid credentials; invalid or missing ones give `None`
+/// (public routes never refuse a request for its credentials).
+#[derive(Debug, Clone)]
+pub struct MaybePrincipal(pub Option<Principal>);
+
+impl axum::extract::FromRequestParts<crate::state::AppState> for MaybePrincipal {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::state::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(p) = parts.extensions.get::<Principal>() {
+            return Ok(MaybePrincipal(Some(p.clone())));
+        }
+        let found = gate::authenticate(state, &parts.method, &parts.uri, &parts.headers).await;
+        Ok(MaybePrincipal(found.ok().flatten()))
+    }
+}

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use crate::auth::client_ip::client_ip;
 use crate::auth::gate::{principal_for_key, AuthFailure};
-use crate::auth::{keys, Principal};
+use crate::auth::{keys, MaybePrincipal};
 use crate::error::{ApiError, ApiResult, RequestId};
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -59,7 +59,7 @@ pub struct Readiness {
     responses((status = 200, body = Readiness), (status = 503, body = Readiness)))]
 async fn readiness(
     State(state): State<AppState>,
-    principal: Option<Extension<Principal>>,
+    MaybePrincipal(principal): MaybePrincipal,
 ) -> Response {
     let health = state.store.health().await;
     let status = if health.is_ok() { "ok" } else { "degraded" };
@@ -112,7 +112,7 @@ pub struct AuthStatus {
 #[utoipa::path(get, path = "/health/auth-status", tag = "health", responses((status = 200, body = AuthStatus)))]
 async fn auth_status(
     State(state): State<AppState>,
-    principal: Option<Extension<Principal>>,
+    MaybePrincipal(principal): MaybePrincipal,
 ) -> ApiResult<Json<AuthStatus>> {
     let needs_setup =
         state.config.env_api_key_hash.is_none() && state.store.count_active_api_keys().await? == 0;
