@@ -121,8 +121,14 @@ impl Metrics {
         let Ok(mut map) = self.routes.write() else {
             return "unknown";
         };
-        *map.entry(route.to_owned())
-            .or_insert_with(|| Box::leak(route.to_owned().into_boxed_str()))
+        match map.get(route) {
+            Some(&interned) => interned,
+            None => {
+                let leaked: &'static str = Box::leak(route.to_owned().into_boxed_str());
+                map.insert(route.to_owned(), leaked);
+                leaked
+            }
+        }
     }
 
     /// Renders the text exposition format, after updating the pool gauges.

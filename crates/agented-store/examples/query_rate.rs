@@ -27,7 +27,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             created_by: None,
         })
         .await?;
-    for (name, list) in [("point lookup by hash", false), ("list page with total", true)] {
+    for (name, list) in [
+        ("point lookup by hash", false),
+        ("list page with total", true),
+    ] {
         let count = Arc::new(AtomicU64::new(0));
         let deadline = Instant::now() + Duration::from_secs(secs);
         let handles: Vec<_> = (0..tasks)
@@ -36,7 +39,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 tokio::spawn(async move {
                     while Instant::now() < deadline {
                         let ok = if list {
-                            store.list_api_keys(PageRequest::default(), false).await.is_ok()
+                            store
+                                .list_api_keys(PageRequest::default(), false)
+                                .await
+                                .is_ok()
                         } else {
                             store.active_api_key_by_hash("h").await.is_ok()
                         };
@@ -51,7 +57,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             h.await?;
         }
         let n = count.load(Ordering::Relaxed);
-        println!("{name}: {:.0} queries/s ({tasks} tasks)", n as f64 / secs as f64);
+        println!(
+            "{name}: {:.0} queries/s ({tasks} tasks)",
+            n as f64 / secs as f64
+        );
     }
     std::fs::remove_dir_all(&dir)?;
     Ok(())

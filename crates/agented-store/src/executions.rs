@@ -262,30 +262,34 @@ impl Store {
             .argv
             .as_ref()
             .map(|a| serde_json::Value::from(a.clone()).to_string());
-        sqlx::query(
+        // RETURNING: the dispatcher may claim the run the moment it is committed; the caller gets
+        // the row as inserted, not whatever state a second read happens to see.
+        let sql = format!(
             "INSERT INTO executions (id, trigger_id, trigger_type, trigger_snapshot, backend, model, \
              account_id, argv, prompt, working_dir, status, queued_at, not_before, replay_of, \
              timeout_secs, created_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $12, $13, $14, $15)",
-        )
-        .bind(&new.id)
-        .bind(&new.trigger_id)
-        .bind(&new.trigger_type)
-        .bind(new.trigger_snapshot.as_ref().map(|v| v.to_string()))
-        .bind(&new.backend)
-        .bind(&new.model)
-        .bind(&new.account_id)
-        .bind(argv)
-        .bind(&new.prompt)
-        .bind(&new.working_dir)
-        .bind(agented_domain::time::now_rfc3339())
-        .bind(&new.not_before)
-        .bind(&new.replay_of)
-        .bind(new.timeout_secs)
-        .bind(&new.created_by)
-        .execute(&self.pool)
-        .await?;
-        self.execution(&new.id).await
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', $11, $12, $13, $14, $15) \
+             RETURNING {COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(&new.id)
+            .bind(&new.trigger_id)
+            .bind(&new.trigger_type)
+            .bind(new.trigger_snapshot.as_ref().map(|v| v.to_string()))
+            .bind(&new.backend)
+            .bind(&new.model)
+            .bind(&new.account_id)
+            .bind(argv)
+            .bind(&new.prompt)
+            .bind(&new.working_dir)
+            .bind(agented_domain::time::now_rfc3339())
+            .bind(&new.not_before)
+            .bind(&new.replay_of)
+            .bind(new.timeout_secs)
+            .bind(&new.created_by)
+            .fetch_one(&self.pool)
+            .await?;
+        from_row(&row)
     }
 
     /// One run.

@@ -70,8 +70,15 @@ impl Store {
     /// Sequence numbers are consecutive, so only chunks starting at or before `after + max_lines` can
     /// hold the wanted lines: memory stays bounded by `max_lines` plus one chunk, whatever the chunk
     /// sizes are.
-    pub async fn log_lines_after(&self, execution_id: &str, after: u64, max_lines: usize) -> Result<Vec<StoredLine>> {
-        let upto = after.saturating_add(max_lines.max(1) as u64).min(i64::MAX as u64);
+    pub async fn log_lines_after(
+        &self,
+        execution_id: &str,
+        after: u64,
+        max_lines: usize,
+    ) -> Result<Vec<StoredLine>> {
+        let upto = after
+            .saturating_add(max_lines.max(1) as u64)
+            .min(i64::MAX as u64);
         let rows = sqlx::query(
             "SELECT lines FROM execution_log_chunks WHERE execution_id = $1 AND last_seq > $2 \
              AND first_seq <= $3 ORDER BY first_seq",
@@ -84,9 +91,16 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let text: String = row.try_get("lines")?;
-            let lines: Vec<StoredLine> = serde_json::from_str(&text)
-                .map_err(|e| StoreError::Corrupt { table: "execution_log_chunks", detail: e.to_string() })?;
-            out.extend(lines.into_iter().filter(|l| l.line.seq > after && l.line.seq <= upto));
+            let lines: Vec<StoredLine> =
+                serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+                    table: "execution_log_chunks",
+                    detail: e.to_string(),
+                })?;
+            out.extend(
+                lines
+                    .into_iter()
+                    .filter(|l| l.line.seq > after && l.line.seq <= upto),
+            );
         }
         Ok(out)
     }
