@@ -231,3 +231,62 @@ async fn a_replay_reruns_the_stored_argv_as_a_linked_run() {
     assert_eq!(replay.trigger_type, "replay");
     assert_eq!(replay.status, ExecutionStatus::Success);
 }
+
+#[tokio::test]
+async fn a_run_with_not_before_waits_until_then_and_per_backend_limits_hold() {
+    let t = TestEngine::with_claude("sleep 0.2; echo done", |c| {
+        c.max_runs_per_backend.insert("claude".into(), 1);
+    })
+    .await;
+    let later = chrono::Utc::now() + chrono::Duration::milliseconds(1500);
+    let rec = t
+        .store
+        .enqueue_execution(agented_store::NewExecution {
+            id: "exec-notbefore1".into(),
+            trigger_type: "api".into(),
+            backend: "claude".into(),
+            prompt: "later".into(),
+            not_before: Some(agented_domain::time::to_rfc3339(later)),
+            timeout_secs: 60,
+            ..Default::default()
+        })
+        .await
+        .expect("enqueue");
+    t.engine.wake();
+    let a = t.submit("a").await;
+    let b = t.submit("b").await;
+    // Per-backend limit 1: a and b never overlap.
+    let mut overlap = false;
+    loop {
+        let (ra, rb) = (
+            t.store.execution(&a.id).await.expect("a"),
+            t.store.execution(&b.id).await.expect("b"),
+        );
+        overlap |= !ra.status.is_terminal()
+            && ra.status != ExecutionStatus::Queued
+            && rb.status == ExecutionStatus::Running;
+        if ra.status.is_terminal() && rb.status.is_terminal() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(
+        !overlap,
+        "two claude runs ran at once despite the limit of 1"
+    );
+    let before = t.store.execution(&rec.id).await.expect("run");
+    if chrono::Utc::now() < later {
+        assert_eq!(
+            before.status,
+            ExecutionStatus::Queued,
+            "not started before not_before"
+        );
+    }
+    let done = t.finished(&rec.id, 20).await;
+    let started = done
+        .started_at
+        .and_then(|s| agented_domain::time::parse_rfc3339(&s))
+        .expect("started");
+    assert!(started >= later, "started at {started}, not before {later}");
+    assert_eq!(done.status, ExecutionStatus::Success);
+}
