@@ -156,13 +156,21 @@ pub async fn principal_for_key(state: &AppState, key: &str) -> Result<Principal,
     if state.config.env_api_key_hash.as_deref() == Some(hash.as_str()) {
         return Ok(env_principal(AuthVia::Env));
     }
+    let cache_key = format!("h:{hash}");
+    if let Some(p) = state.principals.get(&cache_key) {
+        return Ok(p);
+    }
     match state.store.active_api_key_by_hash(&hash).await {
-        Ok(Some(rec)) => Ok(Principal {
-            key_id: rec.id,
-            role: rec.role,
-            label: rec.label,
-            via: AuthVia::Header,
-        }),
+        Ok(Some(rec)) => {
+            let p = Principal {
+                key_id: rec.id,
+                role: rec.role,
+                label: rec.label,
+                via: AuthVia::Header,
+            };
+            state.principals.put(cache_key, p.clone());
+            Ok(p)
+        }
         Ok(None) => Err(AuthFailure::Invalid("invalid or revoked API key")),
         Err(e) => Err(AuthFailure::Store(e)),
     }
@@ -182,13 +190,21 @@ async fn principal_for_id(
             )),
         };
     }
+    let cache_key = format!("i:{key_id}");
+    if let Some(p) = state.principals.get(&cache_key) {
+        return Ok(Principal { via, ..p });
+    }
     match state.store.api_key(key_id).await {
-        Ok(rec) if rec.revoked_at.is_none() => Ok(Principal {
-            key_id: rec.id,
-            role: rec.role,
-            label: rec.label,
-            via,
-        }),
+        Ok(rec) if rec.revoked_at.is_none() => {
+            let p = Principal {
+                key_id: rec.id,
+                role: rec.role,
+                label: rec.label,
+                via,
+            };
+            state.principals.put(cache_key, p.clone());
+            Ok(p)
+        }
         Ok(_) | Err(agented_store::StoreError::NotFound(_)) => Err(AuthFailure::Invalid(
             "the key behind this session was revoked",
         )),

@@ -3,6 +3,7 @@
 //! `policy` holds every route's rule; `gate` enforces it; `keys` makes and hashes API keys; `token`
 //! signs sessions and stream tokens; `limits` and `usage` bound what a client or key may do.
 
+pub mod cache;
 pub mod client_ip;
 pub mod gate;
 pub mod keys;

@@ -237,6 +237,8 @@ async fn update_role(
             },
         )
         .await?;
+    // A role change applies to the key's very next request.
+    state.principals.clear();
     audit(
         &state,
         "api_key.update",
@@ -259,6 +261,8 @@ async fn revoke_role(
     Path(id): Path<String>,
 ) -> ApiResult<Json<MessageBody>> {
     let revoked = state.store.revoke_api_key(&id).await?;
+    // Revocation applies to the key's very next request (and ends its sessions).
+    state.principals.clear();
     if revoked {
         audit(
             &state,
