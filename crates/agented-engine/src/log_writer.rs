@@ -14,9 +14,9 @@ use tokio::sync::{mpsc, oneshot};
 use crate::log_bus::LogBus;
 
 /// Chunks waiting to be written, across all runs.
-const QUEUE: usize = 256;
+const QUEUE: usize = 64;
 /// Most chunks in one transaction.
-const GROUP: usize = 512;
+const GROUP: usize = 256;
 
 enum Message {
     Chunk(LogChunk),

@@ -7,7 +7,9 @@ use std::time::Instant;
 
 use agented_domain::agent_event::AgentEvent;
 use agented_domain::{Backend, ExecutionStatus, LogLine, LogStream};
-use agented_store::{Completion, ExecutionRecord, LogChunk, ProcessInfo, Store, StoredLine, Usage};
+use agented_store::{
+    Completion, ExecutionRecord, LogChunk, LogTotals, ProcessInfo, Store, StoredLine, Usage,
+};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::adapters::{adapter_for, RunSpec, StreamParser};
@@ -205,6 +207,7 @@ pub(crate) async fn run(
         duration_ms: report.active.as_millis() as i64,
         usage: log.usage,
         session_id: log.session_id.clone(),
+        log: log.totals(),
     };
     finish(&ctx, &rec, status, completion).await;
 }
@@ -297,7 +300,7 @@ struct Recorder {
     seq: u64,
     bytes: u64,
     truncated: bool,
-    batch: Vec<StoredLine>,
+    batch: Vec<Arc<StoredLine>>,
     batch_bytes: u64,
     usage: Usage,
     usage_dirty: bool,
@@ -366,7 +369,8 @@ impl Recorder {
             },
             events,
         };
-        self.bus.publish_line(&self.id, Arc::new(stored.clone()));
+        let stored = Arc::new(stored);
+        self.bus.publish_line(&self.id, stored.clone());
         self.batch.push(stored);
         self.batch_bytes += len;
         // Flush on count or size, so a run printing huge lines never holds much in memory.
@@ -384,7 +388,8 @@ impl Recorder {
         self.seq += 1;
         let mut stored = agented_store::system_line(self.seq, content);
         stored.events = events;
-        self.bus.publish_line(&self.id, Arc::new(stored.clone()));
+        let stored = Arc::new(stored);
+        self.bus.publish_line(&self.id, stored.clone());
         self.batch.push(stored);
     }
 
@@ -433,7 +438,7 @@ impl Recorder {
         }
         if self.usage_dirty {
             self.usage_dirty = false;
-            let log = (self.seq as i64, self.bytes as i64, self.truncated);
+            let log = self.totals();
             if let Err(e) = self
                 .store
                 .record_execution_usage(&self.id, self.usage, log)
@@ -441,6 +446,14 @@ impl Recorder {
             {
                 tracing::warn!(execution_id = %self.id, error = %e, "could not record usage");
             }
+        }
+    }
+
+    fn totals(&self) -> LogTotals {
+        LogTotals {
+            lines: self.seq as i64,
+            bytes: self.bytes as i64,
+            truncated: self.truncated,
         }
     }
 

@@ -134,6 +134,19 @@ pub struct Completion {
     pub usage: Usage,
     /// The CLI's session id.
     pub session_id: Option<String>,
+    /// Lines and bytes stored, and whether storage stopped at the cap.
+    pub log: LogTotals,
+}
+
+/// How much of a run's output was stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogTotals {
+    /// Lines stored.
+    pub lines: i64,
+    /// Bytes stored.
+    pub bytes: i64,
+    /// True when storage stopped at the per-run cap.
+    pub truncated: bool,
 }
 
 /// Token and cost totals of a run.
@@ -410,7 +423,7 @@ impl Store {
         &self,
         id: &str,
         usage: Usage,
-        log: (i64, i64, bool),
+        log: LogTotals,
     ) -> Result<()> {
         sqlx::query(
             "UPDATE executions SET input_tokens = $2, output_tokens = $3, cache_read_tokens = $4, \
@@ -423,9 +436,9 @@ impl Store {
         .bind(usage.cache_read_tokens)
         .bind(usage.cache_write_tokens)
         .bind(usage.cost_usd)
-        .bind(log.0)
-        .bind(log.1)
-        .bind(i64::from(log.2))
+        .bind(log.lines)
+        .bind(log.bytes)
+        .bind(i64::from(log.truncated))
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -445,6 +458,7 @@ impl Store {
             "UPDATE executions SET status = $2, finished_at = $3, exit_code = $4, error_message = $5, \
              duration_ms = $6, input_tokens = $7, output_tokens = $8, cache_read_tokens = $9, \
              cache_write_tokens = $10, total_cost_usd = $11, session_id = COALESCE($12, session_id), \
+             log_lines = $13, log_bytes = $14, log_truncated = $15, \
              pid = NULL, pgid = NULL, proc_start_time = NULL \
              WHERE id = $1 AND status IN ({})",
             statuses_sql(from)
@@ -461,6 +475,9 @@ impl Store {
         .bind(done.usage.cache_write_tokens)
         .bind(done.usage.cost_usd)
         .bind(&done.session_id)
+        .bind(done.log.lines)
+        .bind(done.log.bytes)
+        .bind(i64::from(done.log.truncated))
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)

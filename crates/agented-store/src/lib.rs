@@ -26,7 +26,7 @@ pub use audit::{AuditEntry, AuditEvent, AuditFilter};
 pub use connect::{Dialect, StoreConfig};
 pub use error::StoreError;
 pub use executions::{
-    Completion, ExecutionFilter, ExecutionRecord, NewExecution, ProcessInfo, Usage,
+    Completion, ExecutionFilter, ExecutionRecord, LogTotals, NewExecution, ProcessInfo, Usage,
 };
 pub use logs::{system_line, LogChunk, StoredLine};
 pub use meta::DatabaseHealth;

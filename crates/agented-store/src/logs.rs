@@ -26,8 +26,8 @@ pub struct StoredLine {
 pub struct LogChunk {
     /// The run.
     pub execution_id: String,
-    /// The lines, with consecutive sequence numbers.
-    pub lines: Vec<StoredLine>,
+    /// The lines, with consecutive sequence numbers (shared with the live log bus, not copied).
+    pub lines: Vec<std::sync::Arc<StoredLine>>,
 }
 
 impl Store {
@@ -39,7 +39,8 @@ impl Store {
         for chunk in chunks.iter().filter(|c| !c.lines.is_empty()) {
             let first = chunk.lines.first().map(|l| l.line.seq).unwrap_or(0);
             let last = chunk.lines.last().map(|l| l.line.seq).unwrap_or(0);
-            let json = serde_json::to_string(&chunk.lines).map_err(|e| StoreError::Corrupt {
+            let refs: Vec<&StoredLine> = chunk.lines.iter().map(|l| &**l).collect();
+            let json = serde_json::to_string(&refs).map_err(|e| StoreError::Corrupt {
                 table: "execution_log_chunks",
                 detail: e.to_string(),
             })?;

@@ -7,7 +7,9 @@
 //! died on the first bad byte and then blocked the child on a full pipe).
 
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+
 use tokio::sync::mpsc;
 
 /// Which pipe a line came from.
@@ -42,6 +44,17 @@ pub struct OutputLine {
     pub split: bool,
 }
 
+/// What a reader is doing, so the supervisor can tell a reader stuck on a pipe that something
+/// outside the group holds open (give up on it) from one waiting for a slow consumer (keep waiting:
+/// giving up would lose lines).
+#[derive(Debug, Default)]
+pub(crate) struct ReaderProgress {
+    /// True while the reader waits for the pipe (not for the consumer).
+    pub in_read: AtomicBool,
+    /// Bytes read so far.
+    pub bytes: AtomicU64,
+}
+
 /// Reads `pipe` to its end, sending each line to `tx`.
 ///
 /// Backpressure: `tx` is bounded, so when the consumer falls behind this task waits, the pipe fills
@@ -53,6 +66,7 @@ pub(crate) async fn read_lines<R>(
     stream: Stream,
     max_line_bytes: usize,
     tx: mpsc::Sender<OutputLine>,
+    progress: std::sync::Arc<ReaderProgress>,
 ) where
     R: AsyncRead + Unpin,
 {
@@ -63,10 +77,17 @@ pub(crate) async fn read_lines<R>(
     let mut in_split = false;
     let mut consumer_alive = true;
     // A read error on a pipe means the child side is gone; it ends the stream like EOF does.
-    while let Ok(available) = reader.fill_buf().await {
+    loop {
+        progress.in_read.store(true, Ordering::Release);
+        let filled = reader.fill_buf().await;
+        progress.in_read.store(false, Ordering::Release);
+        let Ok(available) = filled else { break };
         if available.is_empty() {
             break;
         }
+        progress
+            .bytes
+            .fetch_add(available.len() as u64, Ordering::AcqRel);
         let room = max - line.len();
         let newline = available.iter().take(room + 1).position(|&b| b == b'\n');
         let (take, complete) = match newline {
@@ -152,8 +173,9 @@ mod tests {
     async fn lines_of(input: &[u8], max: usize) -> Vec<OutputLine> {
         let (tx, mut rx) = mpsc::channel(16);
         let input = input.to_vec();
-        let reader =
-            tokio::spawn(async move { read_lines(&input[..], Stream::Stdout, max, tx).await });
+        let reader = tokio::spawn(async move {
+            read_lines(&input[..], Stream::Stdout, max, tx, Default::default()).await
+        });
         let mut out = Vec::new();
         while let Some(line) = rx.recv().await {
             out.push(line);
@@ -216,6 +238,6 @@ mod tests {
         drop(rx);
         let input = vec![b'x'; 1 << 20];
         // Completes (rather than hanging) even though nobody receives.
-        read_lines(&input[..], Stream::Stderr, 1024, tx).await;
+        read_lines(&input[..], Stream::Stderr, 1024, tx, Default::default()).await;
     }
 }

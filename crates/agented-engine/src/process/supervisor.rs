@@ -8,6 +8,8 @@
 
 use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use nix::sys::signal::Signal;
 use tokio::process::{Child, Command};
@@ -19,7 +21,7 @@ use super::env::ChildEnv;
 use super::error::{ControlError, ProcessError};
 use super::group::{read_stat, signal_group, ProcessRecord};
 use super::outcome::{ActiveClock, Limits, RunOutcome, RunReport};
-use super::reader::{read_lines, OutputLine, Stream};
+use super::reader::{read_lines, OutputLine, ReaderProgress, Stream};
 use super::workdir::{PreparedWorkDir, WorkDirSpec};
 
 /// What to run and how.
@@ -147,20 +149,30 @@ pub fn spawn(spec: ProcessSpec) -> Result<(Supervised, mpsc::Receiver<OutputLine
     let (line_tx, line_rx) = mpsc::channel(limits.channel_capacity.max(1));
     let mut readers = Vec::with_capacity(2);
     if let Some(stdout) = child.stdout.take() {
-        readers.push(tokio::spawn(read_lines(
-            stdout,
-            Stream::Stdout,
-            limits.max_line_bytes,
-            line_tx.clone(),
-        )));
+        let progress = Arc::new(ReaderProgress::default());
+        readers.push(Reader {
+            task: tokio::spawn(read_lines(
+                stdout,
+                Stream::Stdout,
+                limits.max_line_bytes,
+                line_tx.clone(),
+                progress.clone(),
+            )),
+            progress,
+        });
     }
     if let Some(stderr) = child.stderr.take() {
-        readers.push(tokio::spawn(read_lines(
-            stderr,
-            Stream::Stderr,
-            limits.max_line_bytes,
-            line_tx,
-        )));
+        let progress = Arc::new(ReaderProgress::default());
+        readers.push(Reader {
+            task: tokio::spawn(read_lines(
+                stderr,
+                Stream::Stderr,
+                limits.max_line_bytes,
+                line_tx,
+                progress.clone(),
+            )),
+            progress,
+        });
     }
     let (control_tx, control_rx) = mpsc::channel(8);
     let path = workdir.path().to_path_buf();
@@ -220,7 +232,7 @@ async fn supervise(
     pgid: i32,
     limits: Limits,
     mut control: mpsc::Receiver<(Request, Reply)>,
-    readers: Vec<JoinHandle<()>>,
+    readers: Vec<Reader>,
     workdir: PreparedWorkDir,
 ) -> RunReport {
     let started = Instant::now();
@@ -351,21 +363,49 @@ fn send(pgid: i32, signal: Signal) {
     }
 }
 
-/// Waits for the readers to deliver the last lines, then gives up on any that still hang (a process
-/// outside the group holding the pipe open).
-async fn drain(mut readers: Vec<JoinHandle<()>>, limits: &Limits) {
-    let all_done = async {
-        for reader in &mut readers {
-            let _ = reader.await;
+/// One output reader task and what it is doing.
+pub(crate) struct Reader {
+    task: JoinHandle<()>,
+    progress: Arc<ReaderProgress>,
+}
+
+/// Waits for the readers to deliver the last lines. A reader that is waiting for a slow consumer is
+/// always waited for (giving up would lose lines); only a reader that sat on its pipe for a whole
+/// `drain_timeout` without reading a byte — a process outside the group holds the pipe open — is
+/// abandoned.
+async fn drain(mut readers: Vec<Reader>, limits: &Limits) {
+    loop {
+        let before: Vec<u64> = readers
+            .iter()
+            .map(|r| r.progress.bytes.load(Ordering::Acquire))
+            .collect();
+        let all_done = async {
+            for reader in &mut readers {
+                let _ = (&mut reader.task).await;
+            }
+        };
+        if tokio::time::timeout(limits.drain_timeout, all_done)
+            .await
+            .is_ok()
+        {
+            return;
         }
-    };
-    if tokio::time::timeout(limits.drain_timeout, all_done)
-        .await
-        .is_err()
-    {
-        tracing::warn!("output readers still open after the process group ended; abandoning them");
-        for reader in &readers {
-            reader.abort();
+        let mut waiting = false;
+        for (reader, before) in readers.iter().zip(before) {
+            if reader.task.is_finished() {
+                continue;
+            }
+            let stuck_on_pipe = reader.progress.in_read.load(Ordering::Acquire)
+                && reader.progress.bytes.load(Ordering::Acquire) == before;
+            if stuck_on_pipe {
+                tracing::warn!("an output pipe is still held open after the process group ended; abandoning its reader");
+                reader.task.abort();
+            } else {
+                waiting = true;
+            }
+        }
+        if !waiting {
+            return;
         }
     }
 }

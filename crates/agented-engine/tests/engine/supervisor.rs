@@ -319,3 +319,33 @@ async fn orphan_cleanup_kills_a_recorded_group_but_never_a_reused_pid() {
     assert!(eventually_dead(grandchild).await);
     assert_eq!(kill_orphan_group(&record).unwrap(), OrphanKill::AlreadyGone);
 }
+
+/// Regression: when the consumer is slow, the CLI may exit long before its last lines are read;
+/// the supervisor must keep waiting for a reader that waits on the consumer (it used to give up
+/// after `drain_timeout` and lose the rest of the output).
+#[tokio::test]
+async fn a_slow_consumer_after_the_process_exits_loses_no_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = fake_cli(
+        dir.path(),
+        "cli",
+        "i=1; while [ $i -le 3000 ]; do echo \"line $i\"; i=$((i+1)); done",
+    );
+    let limits = Limits {
+        drain_timeout: Duration::from_millis(200),
+        channel_capacity: 16,
+        ..test_limits()
+    };
+    let (run, mut lines) = spawn(spec(vec![exe.to_string_lossy().into_owned()], limits)).unwrap();
+    let mut got = 0usize;
+    while let Some(line) = lines.recv().await {
+        got += 1;
+        assert_eq!(line.content, format!("line {got}"));
+        if got % 200 == 0 {
+            // Far slower than the CLI: it has long exited while we still read.
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    assert_eq!(got, 3000);
+    assert_eq!(run.wait().await.unwrap().outcome, RunOutcome::Exited(0));
+}

@@ -36,6 +36,11 @@ async fn a_claude_run_is_recorded_with_argv_usage_cost_session_and_every_line() 
     assert_eq!(done.exit_code, Some(0));
     assert!(done.started_at.is_some() && done.finished_at.is_some() && done.duration_ms.is_some());
     let lines = t.lines(&rec.id).await;
+    assert_eq!(
+        done.log_lines as usize,
+        lines.len(),
+        "the record counts every stored line"
+    );
     assert_consecutive(&lines, 1);
     let expected = std::fs::read_to_string(&cap)
         .expect("capture")

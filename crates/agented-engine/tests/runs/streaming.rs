@@ -129,3 +129,47 @@ async fn a_slow_subscriber_never_blocks_the_run_and_catches_up_from_storage() {
         "every line exactly once, in order"
     );
 }
+
+#[tokio::test]
+async fn slow_subscribers_on_a_busy_run_each_get_every_line_once() {
+    use futures_util::StreamExt;
+    let t = TestEngine::with_claude(
+        "i=1; while [ $i -le 20000 ]; do echo \"line $i\"; i=$((i+1)); done",
+        |_| {},
+    )
+    .await;
+    let rec = t.submit("hello").await;
+    let subs = (0..20).map(|n| {
+        let stream = t.engine.subscribe(&rec.id, 0);
+        async move {
+            let mut stream = Box::pin(stream);
+            let mut seqs = Vec::new();
+            let mut i = 0u64;
+            while let Some(item) = stream.next().await {
+                match item {
+                    agented_engine::BusItem::Line(l) => seqs.push(l.line.seq),
+                    agented_engine::BusItem::Complete(_) => break,
+                    agented_engine::BusItem::Status(_) => {}
+                }
+                i += 1;
+                // Some subscribers are slow: they fall behind the live buffer again and again.
+                if n % 2 == 0 && i % 500 == 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+                }
+            }
+            seqs
+        }
+    });
+    for seqs in futures_util::future::join_all(subs).await {
+        let expected: Vec<u64> = (1..=20001).collect();
+        if seqs != expected {
+            let missing = expected.iter().filter(|s| !seqs.contains(s)).count();
+            panic!(
+                "got {} lines, {} missing, first few: {:?}",
+                seqs.len(),
+                missing,
+                &seqs[..seqs.len().min(5)]
+            );
+        }
+    }
+}
