@@ -341,7 +341,7 @@ async fn a_slow_consumer_after_the_process_exits_loses_no_line() {
     while let Some(line) = lines.recv().await {
         got += 1;
         assert_eq!(line.content, format!("line {got}"));
-        if got % 200 == 0 {
+        if got.is_multiple_of(200) {
             // Far slower than the CLI: it has long exited while we still read.
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

@@ -153,7 +153,7 @@ async fn slow_subscribers_on_a_busy_run_each_get_every_line_once() {
                 }
                 i += 1;
                 // Some subscribers are slow: they fall behind the live buffer again and again.
-                if n % 2 == 0 && i % 500 == 0 {
+                if n % 2 == 0 && i.is_multiple_of(500) {
                     tokio::time::sleep(std::time::Duration::from_millis(30)).await;
                 }
             }
