@@ -39,6 +39,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    raise_open_files_limit();
     config.prepare_data_dir()?;
     let secret = config.secret_key()?;
     let store = open_store(&config, true).await?;
