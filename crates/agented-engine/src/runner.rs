@@ -359,8 +359,8 @@ impl Recorder {
             Stream::Stderr => LogStream::Stderr,
         };
         self.seq += 1;
-        let stored = StoredLine {
-            line: LogLine {
+        let stored = StoredLine::new(
+            LogLine {
                 seq: self.seq,
                 timestamp: agented_domain::time::now_rfc3339(),
                 stream,
@@ -368,7 +368,7 @@ impl Recorder {
                 split: line.split,
             },
             events,
-        };
+        );
         let stored = Arc::new(stored);
         self.bus.publish_line(&self.id, stored.clone());
         self.batch.push(stored);

@@ -11,14 +11,113 @@ use sqlx::Row;
 use crate::{Result, Store, StoreError};
 
 /// One line plus the agent events parsed from it, as stored and streamed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Stored as one flat JSON object (`{seq, timestamp, stream, content, split?, events?}`), written by
+/// hand rather than with `#[serde(flatten)]`, which buffers every field and made reading long logs
+/// several times slower.
+#[derive(Debug, Clone)]
 pub struct StoredLine {
     /// The line.
-    #[serde(flatten)]
     pub line: LogLine,
     /// Events parsed from it (never `raw`: the line itself is the raw form).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<AgentEvent>,
+    /// The line's live-stream payload, rendered once and shared by every subscriber.
+    wire: std::sync::OnceLock<String>,
+}
+
+impl StoredLine {
+    /// A line with its events.
+    pub fn new(line: LogLine, events: Vec<AgentEvent>) -> StoredLine {
+        StoredLine {
+            line,
+            events,
+            wire: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// `{"timestamp","stream","content"[,"split":true]}` — the SSE `log` event's data — rendered on
+    /// first use and reused for every other subscriber of the line.
+    pub fn wire_json(&self) -> &str {
+        self.wire.get_or_init(|| {
+            #[derive(Serialize)]
+            struct Wire<'a> {
+                timestamp: &'a str,
+                stream: LogStream,
+                content: &'a str,
+                #[serde(skip_serializing_if = "std::ops::Not::not")]
+                split: bool,
+            }
+            let l = &self.line;
+            serde_json::to_string(&Wire {
+                timestamp: &l.timestamp,
+                stream: l.stream,
+                content: &l.content,
+                split: l.split,
+            })
+            .unwrap_or_default()
+        })
+    }
+}
+
+impl PartialEq for StoredLine {
+    fn eq(&self, other: &Self) -> bool {
+        self.line == other.line && self.events == other.events
+    }
+}
+
+#[derive(Serialize)]
+struct StoredRef<'a> {
+    seq: u64,
+    timestamp: &'a str,
+    stream: LogStream,
+    content: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    split: bool,
+    #[serde(skip_serializing_if = "<[AgentEvent]>::is_empty")]
+    events: &'a [AgentEvent],
+}
+
+#[derive(Deserialize)]
+struct StoredOwned {
+    seq: u64,
+    timestamp: String,
+    stream: LogStream,
+    content: String,
+    #[serde(default)]
+    split: bool,
+    #[serde(default)]
+    events: Vec<AgentEvent>,
+}
+
+impl Serialize for StoredLine {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let l = &self.line;
+        StoredRef {
+            seq: l.seq,
+            timestamp: &l.timestamp,
+            stream: l.stream,
+            content: &l.content,
+            split: l.split,
+            events: &self.events,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for StoredLine {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let o = StoredOwned::deserialize(d)?;
+        Ok(StoredLine::new(
+            LogLine {
+                seq: o.seq,
+                timestamp: o.timestamp,
+                stream: o.stream,
+                content: o.content,
+                split: o.split,
+            },
+            o.events,
+        ))
+    }
 }
 
 /// A batch of consecutive lines of one run.
@@ -118,14 +217,59 @@ impl Store {
 
 /// A system line (written by Agented itself), e.g. the truncation marker.
 pub fn system_line(seq: u64, content: impl Into<String>) -> StoredLine {
-    StoredLine {
-        line: LogLine {
+    StoredLine::new(
+        LogLine {
             seq,
             timestamp: agented_domain::time::now_rfc3339(),
             stream: LogStream::System,
             content: content.into(),
             split: false,
         },
-        events: Vec::new(),
+        Vec::new(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_line_is_one_flat_object_and_round_trips() {
+        let line = StoredLine::new(
+            LogLine {
+                seq: 7,
+                timestamp: "2026-11-27T00:00:00.000Z".into(),
+                stream: LogStream::Stderr,
+                content: "oops \"q\"".into(),
+                split: true,
+            },
+            vec![AgentEvent::Error {
+                message: "bad".into(),
+            }],
+        );
+        let json = serde_json::to_value(&line).expect("serialize");
+        assert_eq!(json["seq"], 7);
+        assert_eq!(json["stream"], "stderr");
+        assert_eq!(json["split"], true);
+        assert_eq!(json["events"][0]["type"], "error");
+        let back: StoredLine = serde_json::from_value(json).expect("deserialize");
+        assert_eq!(back, line);
+        let wire: serde_json::Value = serde_json::from_str(line.wire_json()).expect("wire");
+        assert_eq!(
+            wire,
+            serde_json::json!({"timestamp": "2026-11-27T00:00:00.000Z", "stream": "stderr", "content": "oops \"q\"", "split": true})
+        );
+        let plain = StoredLine::new(
+            LogLine {
+                split: false,
+                ..line.line.clone()
+            },
+            Vec::new(),
+        );
+        let json = serde_json::to_value(&plain).expect("serialize");
+        assert!(
+            json.get("split").is_none() && json.get("events").is_none(),
+            "{json}"
+        );
     }
 }

@@ -101,15 +101,11 @@ fn to_events(item: BusItem) -> Vec<Event> {
         |name: &str, value: &dyn erased::Json| Event::default().event(name).data(value.to_json());
     match item {
         BusItem::Line(line) => {
-            let l = &line.line;
-            let mut payload = serde_json::json!({"timestamp": l.timestamp, "stream": l.stream, "content": l.content});
-            if l.split {
-                payload["split"] = serde_json::Value::Bool(true);
-            }
+            // The payload is rendered once per line and shared by every subscriber.
             let mut out = vec![Event::default()
                 .event("log")
-                .id(l.seq.to_string())
-                .data(payload.to_string())];
+                .id(line.line.seq.to_string())
+                .data(line.wire_json())];
             for e in &line.events {
                 out.push(json("agent", e));
             }
