@@ -13,16 +13,28 @@ import type {
   AuditEventList,
   AuditQuery,
   AuthStatus,
+  BulkCancelResult,
+  ControlAnswer,
   CreateApiKeyRequest,
   CreatedApiKey,
   ErrorBody,
+  ExecutionComparison,
+  ExecutionDetail,
+  ExecutionDetailQuery,
+  ExecutionList,
+  ExecutionListQuery,
+  ExecutionQueue,
+  ExecutionSearchResults,
   InstanceId,
   LoginResponse,
   Me,
   MessageResponse,
   Permissions,
   Readiness,
+  ReplayResult,
   SetupResponse,
+  StartExecutionRequest,
+  StartedExecution,
   UpdateApiKeyRequest,
   VerifyKeyResponse,
   Version,
@@ -282,4 +294,32 @@ export const rbacApi = {
 export const auditApi = {
   list: (query: AuditQuery = {}, signal?: AbortSignal) =>
     request<AuditEventList>('GET', '/admin/audit', { query: { ...query }, signal }),
+}
+
+/** Runs: list, start, inspect with logs, control, replay. The live log is `executionsApi.streamPath`. */
+export const executionsApi = {
+  list: (query: ExecutionListQuery = {}, signal?: AbortSignal) =>
+    request<ExecutionList>('GET', '/admin/executions', { query: { ...query }, signal }),
+  /** Queues an ad-hoc run (operator); the answer carries the new run's id. */
+  start: (body: StartExecutionRequest) => request<StartedExecution>('POST', '/admin/executions', { body }),
+  queue: (signal?: AbortSignal) => request<ExecutionQueue>('GET', '/admin/executions/queue', { signal }),
+  /** The run with a page of its log (`next_log_after` is set when more lines follow). */
+  get: (id: string, query: ExecutionDetailQuery = {}, signal?: AbortSignal) =>
+    request<ExecutionDetail>('GET', `/admin/executions/${enc(id)}`, { query: { ...query }, signal }),
+  cancel: (id: string) => request<ControlAnswer>('POST', `/admin/executions/${enc(id)}/cancel`),
+  pause: (id: string) => request<ControlAnswer>('POST', `/admin/executions/${enc(id)}/pause`),
+  resume: (id: string) => request<ControlAnswer>('POST', `/admin/executions/${enc(id)}/resume`),
+  bulkCancel: (executionIds: string[]) =>
+    request<BulkCancelResult>('POST', '/admin/executions/bulk-cancel', { body: { execution_ids: executionIds } }),
+  replay: (id: string) => request<ReplayResult>('POST', `/admin/executions/${enc(id)}/replay`),
+  comparison: (id: string, signal?: AbortSignal) =>
+    request<ExecutionComparison>('GET', `/admin/executions/${enc(id)}/comparison`, { signal }),
+  search: (q: string, limit?: number, signal?: AbortSignal) =>
+    request<ExecutionSearchResults>('GET', '/admin/execution-search', { query: { q, limit }, signal }),
+  /**
+   * The SSE path for `openEventStream` (EventSource is not fetch; the cookie rides along). `after`
+   * resumes after that line; on reconnects the browser's Last-Event-ID takes over.
+   */
+  streamPath: (id: string, after?: number) =>
+    `/admin/executions/${enc(id)}/stream${after && after > 0 ? `?after=${after}` : ''}`,
 }

@@ -37,17 +37,13 @@ export const routes: RouteRecordRaw[] = [
       },
     },
   },
+  { path: '/runs', name: 'runs', component: () => import('../views/runs/RunsView.vue'), meta: { title: 'Runs' } },
+  { path: '/runs/:id', name: 'run', component: () => import('../views/runs/RunView.vue'), meta: { title: 'Run' } },
   {
-    path: '/runs',
-    name: 'runs',
-    component: PlannedView,
-    meta: {
-      title: 'Runs',
-      planned: {
-        arrivesWith: 'run history',
-        description: 'Every run of every bot, with its status, duration and a live log while it runs.',
-      },
-    },
+    path: '/runs/:id/compare',
+    name: 'run-compare',
+    component: () => import('../views/runs/RunCompareView.vue'),
+    meta: { title: 'Replay comparison' },
   },
   {
     path: '/backends',

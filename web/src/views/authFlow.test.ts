@@ -70,16 +70,16 @@ describe('sign-in', () => {
 
   it('signs in with a good key, then goes to the remembered page and shows the role', async () => {
     const server = loginServer()
-    const app = await renderApp('/runs')
+    const app = await renderApp('/costs')
     wrapper = app.wrapper
 
     await input('#api-key').setValue('  good-key  ')
     await app.wrapper.find('form').trigger('submit')
-    await untilRoute(app.router, 'runs')
+    await untilRoute(app.router, 'costs')
 
     expect(server.callsTo('POST', '/auth/login')[0]?.body).toEqual({ api_key: 'good-key' })
     expect(document.querySelector('.app-header')?.textContent).toContain('editor')
-    expect(document.body.textContent).toContain('Arrives with run history')
+    expect(document.body.textContent).toContain('Arrives with budgets and usage')
   })
 
   it('explains when the browser did not keep the session cookie', async () => {
