@@ -20,7 +20,7 @@ mkdir -p bench/results
 out=bench/results/http.txt
 { echo "== $(date -u +%FT%TZ) $(git rev-parse --short HEAD 2>/dev/null) $(nproc) cores"; } | tee -a "$out"
 
-key=$($bin keys create --role viewer --label bench | grep '^  agd_' | tr -d ' ')
+key=$($bin keys create --role admin --label bench | grep '^  agd_' | tr -d ' ')
 
 # Start-up to ready with an existing database: spawn, then poll liveness every millisecond.
 startup() {

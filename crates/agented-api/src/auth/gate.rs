@@ -73,6 +73,11 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
                         .into_response();
                 }
             }
+            // Limited before the role check: a denied request writes an audit event, and a flood of
+            // them must not become an unlimited write path.
+            if let Err(wait) = state.limiters.per_key.check(&principal.key_id) {
+                return ApiError::rate_limited(wait).into_response();
+            }
             if !principal.role.satisfies(required) {
                 let entry = AuditEntry {
                     action: "rbac.denied".into(),
@@ -95,9 +100,6 @@ pub async fn gate(State(state): State<AppState>, mut req: Request, next: Next) -
                 .into_response();
                 resp.extensions_mut().insert(AccessKeyId(principal.key_id));
                 return resp;
-            }
-            if let Err(wait) = state.limiters.per_key.check(&principal.key_id) {
-                return ApiError::rate_limited(wait).into_response();
             }
             note_key_use(&state, &principal);
             let key_id = principal.key_id.clone();
