@@ -176,3 +176,19 @@ impl Pagination {
             .map_err(|e| ApiError::validation(e.to_string(), [("limit", e.to_string())]))
     }
 }
+
+/// An optional RFC 3339 query parameter, normalised to our stored form (UTC, milliseconds) so
+/// comparisons with stored timestamps are correct; an empty value means "not given", anything else
+/// unparseable is a 422 naming `field`.
+pub fn time_param(field: &'static str, value: Option<String>) -> Result<Option<String>, ApiError> {
+    value
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            agented_domain::time::parse_rfc3339(&v)
+                .map(agented_domain::time::to_rfc3339)
+                .ok_or_else(|| {
+                    ApiError::validation("Invalid time", [(field, "an RFC 3339 timestamp")])
+                })
+        })
+        .transpose()
+}

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiQuery, Pagination};
+use crate::error::ApiResult;
+use crate::extract::{time_param, ApiQuery, Pagination};
 use crate::state::AppState;
 
 /// The audit routes.
@@ -63,18 +63,6 @@ pub struct AuditQuery {
     pub offset: Option<u64>,
 }
 
-fn parse_time(field: &'static str, value: Option<String>) -> ApiResult<Option<String>> {
-    value
-        .map(|v| {
-            agented_domain::time::parse_rfc3339(&v)
-                .map(agented_domain::time::to_rfc3339)
-                .ok_or_else(|| {
-                    ApiError::validation("Invalid time", [(field, "an RFC 3339 timestamp")])
-                })
-        })
-        .transpose()
-}
-
 /// Lists audit events.
 #[utoipa::path(get, path = "/admin/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, body = AuditList)))]
@@ -89,8 +77,8 @@ async fn list_audit(
     .page()?;
     let filter = agented_store::AuditFilter {
         action: q.action.filter(|a| !a.is_empty()),
-        since: parse_time("since", q.since)?,
-        until: parse_time("until", q.until)?,
+        since: time_param("since", q.since)?,
+        until: time_param("until", q.until)?,
     };
     let events = state.store.list_audit(&filter, page).await?;
     Ok(Json(AuditList {

@@ -13,7 +13,7 @@ use utoipa_axum::routes;
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, RequestId};
-use crate::extract::{ApiJson, ApiQuery, Pagination};
+use crate::extract::{time_param, ApiJson, ApiQuery, Pagination};
 use crate::state::AppState;
 
 /// The run routes.
@@ -156,19 +156,6 @@ pub struct ListQuery {
     pub limit: Option<u32>,
     /// Items to skip.
     pub offset: Option<u64>,
-}
-
-fn time_param(field: &'static str, value: Option<String>) -> ApiResult<Option<String>> {
-    value
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            agented_domain::time::parse_rfc3339(&v)
-                .map(agented_domain::time::to_rfc3339)
-                .ok_or_else(|| {
-                    ApiError::validation("Invalid time", [(field, "an RFC 3339 timestamp")])
-                })
-        })
-        .transpose()
 }
 
 /// Lists runs.
