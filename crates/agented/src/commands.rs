@@ -192,15 +192,28 @@ pub async fn doctor(config: &Config) -> anyhow::Result<bool> {
         "{:<10} {:<10} {:<40} VERSION",
         "BACKEND", "INSTALLED", "PATH"
     );
+    // The same detection the engine uses (configured path or PATH, `--version` with a timeout).
     for backend in agented_domain::Backend::ALL {
-        let (path, version) = crate::detect::detect(backend.as_str());
+        let configured = config
+            .engine
+            .executables
+            .get(backend.as_str())
+            .map(|p| p.as_path());
+        let found = agented_engine::adapters::adapter_for(backend)
+            .detect(configured)
+            .await;
         println!(
             "{:<10} {:<10} {:<40} {}",
             backend.as_str(),
-            if path.is_some() { "yes" } else { "no" },
-            path.map(|p| p.display().to_string())
+            if found.installed { "yes" } else { "no" },
+            found
+                .path
+                .map(|p| p.display().to_string())
                 .unwrap_or_else(|| "-".into()),
-            version.unwrap_or_else(|| "-".into())
+            found
+                .version
+                .or(found.problem)
+                .unwrap_or_else(|| "-".into())
         );
     }
     Ok(ok)

@@ -5,7 +5,6 @@ mod app;
 mod cli;
 mod commands;
 mod config;
-mod detect;
 mod telemetry;
 
 use clap::Parser;
