@@ -240,16 +240,21 @@ async fn missing_credentials(state: &AppState) -> Response {
 fn failed_credentials(state: &AppState, ip: Option<IpAddr>, failure: AuthFailure) -> Response {
     match failure {
         AuthFailure::Store(e) => ApiError::from(e).into_response(),
-        AuthFailure::Invalid(why) => {
-            if let Some(ip) = ip {
-                if let Err(wait) = state.limiters.auth_failures.check(&ip) {
-                    tracing::warn!(%ip, "too many failed authentication attempts");
-                    return ApiError::rate_limited(wait).into_response();
-                }
-            }
-            ApiError::unauthorized(why).into_response()
-        }
+        AuthFailure::Invalid(why) => match count_failure(state, ip) {
+            Err(limited) => limited.into_response(),
+            Ok(()) => ApiError::unauthorized(why).into_response(),
+        },
     }
+}
+
+/// Counts one failed authentication from `ip` (a bad key on any route, login or verify-key);
+/// `Err` is the 429 to answer once the client is over its failure allowance.
+pub fn count_failure(state: &AppState, ip: Option<IpAddr>) -> Result<(), ApiError> {
+    let Some(ip) = ip else { return Ok(()) };
+    state.limiters.auth_failures.check(&ip).map_err(|wait| {
+        tracing::warn!(%ip, "too many failed authentication attempts");
+        ApiError::rate_limited(wait)
+    })
 }
 
 fn note_key_use(state: &AppState, principal: &Principal) {

@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::health::ClientIp;
 use crate::auth::client_ip::is_https;
-use crate::auth::gate::{now, principal_for_key, AuthFailure};
+use crate::auth::gate::{count_failure, now, principal_for_key, AuthFailure};
 use crate::auth::token::{self, TokenKind};
 use crate::auth::{AuthVia, Principal, SESSION_COOKIE};
 use crate::error::{ApiError, ApiResult, RequestId};
@@ -76,11 +76,7 @@ async fn login(
                     ..Default::default()
                 })
                 .await?;
-            if let Some(ip) = ip {
-                if let Err(wait) = state.limiters.auth_failures.check(&ip) {
-                    return Err(ApiError::rate_limited(wait));
-                }
-            }
+            count_failure(&state, ip)?;
             return Err(ApiError::unauthorized(why));
         }
     };

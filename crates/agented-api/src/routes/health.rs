@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::auth::client_ip::client_ip;
-use crate::auth::gate::{principal_for_key, AuthFailure};
+use crate::auth::gate::{count_failure, principal_for_key, AuthFailure};
 use crate::auth::{keys, MaybePrincipal};
 use crate::error::{ApiError, ApiResult, RequestId};
 use crate::extract::ApiJson;
@@ -263,11 +263,7 @@ async fn verify_key(
             message: format!("Valid {} key", p.role),
         })),
         Err(AuthFailure::Invalid(why)) => {
-            if let Some(ip) = req_ip.0 {
-                if let Err(wait) = state.limiters.auth_failures.check(&ip) {
-                    return Err(ApiError::rate_limited(wait));
-                }
-            }
+            count_failure(&state, req_ip.0)?;
             Ok(Json(VerifyKeyResponse {
                 valid: false,
                 message: why.to_owned(),

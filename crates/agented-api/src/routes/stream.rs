@@ -96,9 +96,14 @@ async fn stream(
     Ok(response)
 }
 
+/// A named event whose data is `value` as JSON.
+fn json_event<T: serde::Serialize>(name: &str, value: &T) -> Event {
+    Event::default()
+        .event(name)
+        .data(serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned()))
+}
+
 fn to_events(item: BusItem) -> Vec<Event> {
-    let json =
-        |name: &str, value: &dyn erased::Json| Event::default().event(name).data(value.to_json());
     match item {
         BusItem::Line(line) => {
             // The payload is rendered once per line and shared by every subscriber.
@@ -107,25 +112,13 @@ fn to_events(item: BusItem) -> Vec<Event> {
                 .id(line.line.seq.to_string())
                 .data(line.wire_json())];
             for e in &line.events {
-                out.push(json("agent", e));
+                out.push(json_event("agent", e));
             }
             out
         }
         BusItem::Status(s) => vec![Event::default()
             .event("status")
             .data(serde_json::json!({"status": s}).to_string())],
-        BusItem::Complete(c) => vec![json("complete", &c)],
-    }
-}
-
-mod erased {
-    /// Serializes anything serde can, for `to_events`.
-    pub trait Json {
-        fn to_json(&self) -> String;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn to_json(&self) -> String {
-            serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned())
-        }
+        BusItem::Complete(c) => vec![json_event("complete", &c)],
     }
 }
