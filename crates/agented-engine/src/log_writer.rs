@@ -86,21 +86,23 @@ async fn write_loop(store: Store, bus: Arc<LogBus>, mut rx: mpsc::Receiver<Messa
     }
 }
 
-/// Stores a group, retrying with backoff while the database refuses (busy, briefly unreachable).
-/// Chunks are idempotent (keyed by run and first sequence number), so a retry never duplicates.
+/// Stores a group, retrying with capped backoff until the database takes it. Lines are never
+/// dropped: while storage is down the bounded queue fills and runs wait on their pipes (a server
+/// stop meanwhile marks them `interrupted`). Chunks are idempotent (keyed by run and first sequence
+/// number), so a retry never duplicates.
 async fn store_with_retry(store: &Store, chunks: &[LogChunk]) {
     let mut delay = Duration::from_millis(50);
-    for attempt in 1.. {
+    for attempt in 1u64.. {
         match store.append_log_chunks(chunks).await {
             Ok(()) => return,
-            Err(e) if attempt < 20 => {
-                tracing::warn!(error = %e, attempt, "storing log lines failed; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(2));
-            }
             Err(e) => {
-                tracing::error!(error = %e, chunks = chunks.len(), "giving up storing log lines");
-                return;
+                if attempt < 5 {
+                    tracing::warn!(error = %e, attempt, "storing log lines failed; retrying");
+                } else {
+                    tracing::error!(error = %e, attempt, chunks = chunks.len(), "storing log lines keeps failing; runs wait until it succeeds");
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
             }
         }
     }

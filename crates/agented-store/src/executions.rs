@@ -509,10 +509,6 @@ impl Store {
                 }),
                 _ => None,
             };
-            let done = Completion {
-                error_message: Some("The server stopped while this run was in progress".into()),
-                ..Default::default()
-            };
             // Keep the totals gathered so far: finish_execution would zero them, so update in place.
             let changed = sqlx::query(
                 "UPDATE executions SET status = 'interrupted', finished_at = $2, error_message = $3, \
@@ -521,7 +517,7 @@ impl Store {
             )
             .bind(&id)
             .bind(agented_domain::time::now_rfc3339())
-            .bind(&done.error_message)
+            .bind("The server stopped while this run was in progress")
             .execute(&self.pool)
             .await?;
             if changed.rows_affected() == 1 {
