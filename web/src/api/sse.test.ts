@@ -1,55 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { openEventStream, type EventSourceLike } from './sse'
+import { openEventStream } from './sse'
+import { FakeEventSource } from '../test/fakeEventSource'
 
-/** Just enough of EventSource to drive the helper by hand. */
-class FakeEventSource implements EventSourceLike {
-  static instances: FakeEventSource[] = []
-  readyState = 0
-  onopen: EventSourceLike['onopen'] = null
-  onmessage: EventSourceLike['onmessage'] = null
-  onerror: EventSourceLike['onerror'] = null
-  closeCalls = 0
-  private listeners = new Map<string, ((ev: MessageEvent) => void)[]>()
-
-  constructor(readonly url: string) {
-    FakeEventSource.instances.push(this)
-  }
-
-  addEventListener(type: string, listener: (ev: MessageEvent) => void): void {
-    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener])
-  }
-
-  close(): void {
-    this.closeCalls++
-    this.readyState = 2
-  }
-
-  open(): void {
-    this.readyState = 1
-    this.onopen?.call(this as unknown as EventSource, new Event('open'))
-  }
-
-  /** Delivers `event: <type>` (or an unnamed message for 'message'), as the browser would. */
-  emit(type: string, data: string): void {
-    const event = new MessageEvent(type, { data })
-    if (type === 'message') this.onmessage?.call(this as unknown as EventSource, event)
-    for (const listener of this.listeners.get(type) ?? []) listener(event)
-  }
-
-  fail(readyState: number): void {
-    this.readyState = readyState
-    this.onerror?.call(this as unknown as EventSource, new Event('error'))
-  }
-}
-
-function latest(): FakeEventSource {
-  const source = FakeEventSource.instances.at(-1)
-  if (!source) throw new Error('no EventSource was opened')
-  return source
-}
+const latest = () => FakeEventSource.latest()
 
 beforeEach(() => {
-  FakeEventSource.instances = []
+  FakeEventSource.reset()
 })
 
 describe('openEventStream', () => {
@@ -83,6 +39,8 @@ describe('openEventStream', () => {
     )
 
     latest().emit('complete', '{"status":"success","exit_code":0}')
+    // A browser may still hand over an event that was already buffered: the helper must ignore it.
+    latest().readyState = 1
     latest().emit('log', '{"content":"late"}')
 
     expect(closedDuringHandler).toBe(true)
